@@ -1,0 +1,64 @@
+# int-hubspot developer commands. `make run` and `make test` work on a fresh machine: they create the
+# virtual environment, build the native extension and start the local services they need.
+
+VENV ?= .venv
+PYTHON := $(VENV)/bin/python
+MATURIN := $(VENV)/bin/maturin
+NATIVE_STAMP := $(VENV)/.native-built
+RUST_SOURCES := $(shell find rust -name '*.rs') Cargo.toml Cargo.lock pyproject.toml
+
+.PHONY: all run test test-python lint lint-python lint-rust test-rust kafka kafka-stop bench clean tools
+
+all: $(NATIVE_STAMP)
+
+tools:
+	@scripts/bootstrap.sh
+
+$(VENV)/bin/python:
+	@scripts/bootstrap.sh
+	python3 -m venv $(VENV)
+	$(VENV)/bin/pip install -q --upgrade pip
+	$(VENV)/bin/pip install -q "maturin>=1.16,<2"
+
+# Builds the extension in release mode and installs the package with its test extras into the venv.
+# Python sources are linked, so editing them needs no rebuild.
+$(NATIVE_STAMP): $(VENV)/bin/python $(RUST_SOURCES)
+	VIRTUAL_ENV=$(abspath $(VENV)) $(MATURIN) develop --release --extras test -q
+	touch $@
+
+kafka: $(NATIVE_STAMP)
+	scripts/kafka.sh start
+
+kafka-stop:
+	scripts/kafka.sh stop
+
+run: $(NATIVE_STAMP)
+	scripts/run.sh $(RUN_ARGS)
+
+lint: lint-python lint-rust
+
+lint-python: $(NATIVE_STAMP)
+	$(VENV)/bin/ruff check python tests bench scripts
+	$(VENV)/bin/ruff format --check python tests bench scripts
+	$(VENV)/bin/mypy
+
+lint-rust:
+	cargo fmt --check
+	cargo clippy --all-targets --quiet -- -D warnings
+
+test-rust:
+	cargo test --quiet
+
+test-python: $(NATIVE_STAMP) kafka
+	$(VENV)/bin/pytest -q tests
+	$(VENV)/bin/pytest -q bench --benchmark-disable
+
+# The whole suite: lint, Rust unit tests, Python unit, parity and integration tests against the real
+# broker, and one pass over the benchmarks without timing.
+test: lint test-rust test-python
+
+bench: $(NATIVE_STAMP)
+	$(VENV)/bin/pytest bench --benchmark-only --benchmark-group-by=group --benchmark-columns=min,median,mean,stddev,ops
+
+clean:
+	rm -rf target $(VENV) .run

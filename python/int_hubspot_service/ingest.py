@@ -1,0 +1,187 @@
+"""The ingest core: verify a webhook request, normalize its events, and answer once Kafka holds them.
+
+The core knows nothing of the HTTP server in front of it. It answers:
+- 204 when every event is acknowledged by Kafka (poison events acknowledged on the dead-letter topic);
+- 401 when the signature is missing or invalid or the timestamp is outside the window (nothing is
+  parsed and nothing is produced);
+- 413 when the body is larger than the limit;
+- 503 with Retry-After when Kafka does not accept or confirm the records in time, so HubSpot retries.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from urllib.parse import quote
+
+import orjson
+
+from int_hubspot.config.settings import Settings
+from int_hubspot.webhook import SignatureError, normalize_batch, verify_signature
+from int_hubspot_service.http import HttpRequest, HttpResponse
+from int_hubspot_service.kafka.producer import DeadLetter, EventProducer, ProducerQueueFullError
+from int_hubspot_service.telemetry.metrics import Metrics
+
+__all__ = ["IngestCore", "signed_uri"]
+
+log = logging.getLogger(__name__)
+
+# Characters that may stand unescaped in a URI path (RFC 3986 unreserved, sub-delims, ":", "@", "/")
+# plus "%", which keeps escapes that the server left in place.
+_PATH_SAFE = "/:@!$&'()*+,;=-._~%"
+
+_SIGNATURE_HEADERS = {
+    "v3": "x-hubspot-signature-v3",
+    "v2": "x-hubspot-signature",
+    "v1": "x-hubspot-signature",
+}
+
+
+def signed_uri(public_url: str, path: str, query: str) -> str:
+    """Return the URI HubSpot signed: the public base URL, the path and the query as received.
+
+    Servers that hand over a percent-decoded path (Granian RSGI) turn `%20` into a space; re-escaping
+    characters that cannot stand in a URI restores such escapes. The twelve escapes that HubSpot
+    decodes before signing need no restoring.
+    """
+    uri = public_url + quote(path, safe=_PATH_SAFE)
+    if query:
+        uri += "?" + query
+    return uri
+
+
+class _Rejection(Exception):
+    """Carries an error response out of a nested step."""
+
+    def __init__(self, response: HttpResponse) -> None:
+        super().__init__(response.status)
+        self.response = response
+
+
+class IngestCore:
+    """Handles `POST /webhooks` for any front end."""
+
+    def __init__(self, settings: Settings, producer: EventProducer, metrics: Metrics) -> None:
+        self.settings = settings
+        self.producer = producer
+        self.metrics = metrics
+        self._secrets = list(settings.client_secrets.values)
+        self._retry_after = [("retry-after", str(settings.retry_after_s))]
+        self._ack_timeout_s = settings.ack_timeout_ms / 1000
+
+    async def handle_webhook(self, request: HttpRequest) -> HttpResponse:
+        """Answer one webhook request; see the module docstring for the status codes."""
+        try:
+            response = await self._ingest(request)
+        except _Rejection as rejection:
+            response = rejection.response
+        status = str(response.status)
+        self.metrics.webhook_requests.labels(status).inc()
+        elapsed_s = max(0.0, time.time() - request.received_at_ms / 1000)
+        self.metrics.ack_latency.labels(status).observe(elapsed_s)
+        return response
+
+    async def _ingest(self, request: HttpRequest) -> HttpResponse:
+        if len(request.body) > self.settings.max_body_bytes:
+            return _json_error(
+                413,
+                "body_too_large",
+                f"request body is {len(request.body)} bytes; the limit is {self.settings.max_body_bytes}",
+            )
+
+        self._verify(request)
+
+        records, poison = normalize_batch(request.body, request.received_at_ms)
+        dead_letters = [_dead_letter(item, request.received_at_ms) for item in poison]
+        if poison:
+            log.warning(
+                "batch has %d poison item(s); first reason %s; sending them to the dead-letter topic",
+                len(poison),
+                poison[0][1],
+            )
+
+        event_records = [(key, value, headers) for key, value, headers, _event_id in records]
+        try:
+            future = self.producer.submit(event_records, dead_letters)
+        except ProducerQueueFullError as error:
+            self.metrics.delivery_errors.labels("queue_full").inc()
+            log.warning("Kafka producer queue is full (%s); answering 503", error)
+            return self._unavailable("producer_queue_full", "the Kafka producer queue is full")
+
+        try:
+            outcome = await asyncio.wait_for(asyncio.shield(future), self._ack_timeout_s)
+        except TimeoutError:
+            self.metrics.delivery_errors.labels("ack_timeout").inc()
+            log.warning(
+                "Kafka did not acknowledge %d record(s) within %d ms; answering 503",
+                len(event_records) + len(dead_letters),
+                self.settings.ack_timeout_ms,
+            )
+            return self._unavailable("ack_timeout", "Kafka did not acknowledge the events in time")
+
+        self.metrics.events_produced.inc(outcome.delivered)
+        for reason, count in outcome.dead_lettered.items():
+            self.metrics.dead_letter_records.labels(reason).inc(count)
+        if not outcome.ok:
+            for name, count in outcome.errors.items():
+                self.metrics.delivery_errors.labels(name).inc(count)
+            log.error("Kafka rejected records of a batch: %s; answering 503", outcome.errors)
+            return self._unavailable("delivery_failed", "Kafka rejected some of the events")
+        return HttpResponse(204)
+
+    def _verify(self, request: HttpRequest) -> None:
+        """Check the configured signature versions; raise `_Rejection` (401) when none verifies."""
+        uri = signed_uri(self.settings.public_url, request.path, request.query)
+        now_ms = int(time.time() * 1000)
+        failure: SignatureError | None = None
+        failed_version = ""
+        for version in self.settings.signature_versions:
+            try:
+                verify_signature(
+                    version=version,
+                    secrets=self._secrets,
+                    method=request.method,
+                    uri=uri,
+                    body=request.body,
+                    signature=request.headers.get(_SIGNATURE_HEADERS[version]),
+                    timestamp=request.headers.get("x-hubspot-request-timestamp"),
+                    now_ms=now_ms,
+                    max_age_ms=self.settings.signature_max_age_ms,
+                )
+            except SignatureError as error:
+                if failure is None:
+                    failure, failed_version = error, version
+                continue
+            self.metrics.signature_checks.labels("ok", version).inc()
+            return
+
+        assert failure is not None
+        self.metrics.signature_checks.labels(failure.reason, failed_version).inc()
+        log.info("rejected webhook request: %s (%s)", failure.reason, failure)
+        raise _Rejection(_json_error(401, failure.reason, str(failure)))
+
+    def _unavailable(self, code: str, message: str) -> HttpResponse:
+        response = _json_error(503, code, message)
+        response.headers.extend(self._retry_after)
+        return response
+
+
+def _dead_letter(item: tuple[int, str, str, bytes, int | None], received_at_ms: int) -> DeadLetter:
+    index, reason, detail, raw, portal_id = item
+    headers = [
+        ("dead_letter_reason", reason.encode()),
+        ("dead_letter_error", detail.encode()),
+        ("batch_index", str(index).encode()),
+        ("received_at", str(received_at_ms).encode()),
+    ]
+    key = None
+    if portal_id is not None:
+        key = str(portal_id).encode()
+        headers.append(("portal_id", key))
+    return reason, key, raw, headers
+
+
+def _json_error(status: int, code: str, message: str) -> HttpResponse:
+    body = orjson.dumps({"error": code, "message": message})
+    return HttpResponse(status, [("content-type", "application/json")], body)

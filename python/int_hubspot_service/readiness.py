@@ -1,0 +1,62 @@
+"""Readiness checks run in a background thread, so `/ready` answers from a cached result at once."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any
+
+__all__ = ["KafkaReadiness"]
+
+log = logging.getLogger(__name__)
+
+
+class KafkaReadiness:
+    """Checks that the broker answers and that the events and dead-letter topics exist."""
+
+    def __init__(self, producer: Any, topics: tuple[str, ...], interval_s: float) -> None:
+        self._producer = producer
+        self._topics = topics
+        self._interval_s = interval_s
+        self._stop = threading.Event()
+        self._lock = threading.Lock()
+        self._failures: dict[str, str] = {"kafka": "not checked yet"}
+        self._thread = threading.Thread(target=self._run, name="kafka-readiness", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def failures(self) -> dict[str, str]:
+        """Return the failing checks by name; empty when Kafka is ready."""
+        with self._lock:
+            return dict(self._failures)
+
+    def check_now(self) -> dict[str, str]:
+        """Run the checks once, store and return the failures."""
+        failures: dict[str, str] = {}
+        try:
+            metadata = self._producer.list_topics(timeout=min(self._interval_s, 5.0))
+        except Exception as error:  # librdkafka raises KafkaException with varied codes
+            failures["kafka"] = f"broker metadata request failed: {error}"
+        else:
+            for topic in self._topics:
+                entry = metadata.topics.get(topic)
+                if entry is None or entry.error is not None:
+                    failures[f"topic:{topic}"] = "topic does not exist or has an error"
+        with self._lock:
+            changed = failures.keys() != self._failures.keys()
+            self._failures = failures
+        if changed:
+            if failures:
+                log.warning("not ready: %s", failures)
+            else:
+                log.info("ready: Kafka answers and the topics exist")
+        return failures
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.check_now()
+            self._stop.wait(self._interval_s)
