@@ -7,8 +7,9 @@ use std::fmt;
 
 use super::verify::Version;
 
-/// Number of characters of a header value that a message shows before it truncates the value.
-pub const SHOWN_VALUE_CHARS: usize = 40;
+/// Number of characters of a header value that a message shows before it truncates the value: enough
+/// for a whole v1 or v2 signature (64 hex digits) and a whole v3 signature (44 base64 characters).
+pub const SHOWN_VALUE_CHARS: usize = 64;
 
 /// One reason why a request failed verification, or why the configuration cannot verify anything.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -170,14 +171,14 @@ mod tests {
 
     #[test]
     fn quote_value_truncates_long_values() {
-        let value = "7".repeat(57);
-        let expected = format!("\"{}\"... (57 characters)", "7".repeat(40));
+        let value = "7".repeat(70);
+        let expected = format!("\"{}\"... (70 characters)", "7".repeat(64));
         assert_eq!(quote_value(&value), expected);
     }
 
     #[test]
-    fn quote_value_keeps_exactly_forty_characters() {
-        let value = "x".repeat(40);
+    fn quote_value_keeps_value_at_limit() {
+        let value = "x".repeat(SHOWN_VALUE_CHARS);
         assert_eq!(quote_value(&value), format!("\"{value}\""));
     }
 
