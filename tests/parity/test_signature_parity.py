@@ -44,7 +44,7 @@ uris = st.builds(
 
 
 def mostly(common: st.SearchStrategy[Any], rare: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
-    """Draw from `common` nine times in ten, so that rare failures do not hide the later checks."""
+    """Draw from `common` about nine times in ten, so that early failures do not hide the later checks."""
     return st.integers(min_value=0, max_value=9).flatmap(lambda roll: rare if roll == 0 else common)
 
 
