@@ -434,3 +434,26 @@ def test_other_uri_mismatch(verify: Callable[..., int], received: str) -> None:
 def test_method_is_case_sensitive(verify: Callable[..., int]) -> None:
     with pytest.raises(errors.SignatureMismatchError):
         verify(**v3_arguments(method="post"))
+
+
+# Exception classes
+
+
+@pytest.mark.parametrize(
+    ("changes", "expected_class"),
+    [
+        ({"signature": None}, errors.MissingSignatureError),
+        ({"version": "v4"}, errors.UnsupportedVersionError),
+        ({"timestamp": "1.0"}, errors.MalformedTimestampError),
+        ({"now_ms": NOW_MS + 3_600_000}, errors.TimestampTooOldError),
+        ({"now_ms": NOW_MS - 3_600_000}, errors.TimestampInFutureError),
+        ({"secrets": [OTHER_SECRET]}, errors.SignatureMismatchError),
+    ],
+)
+def test_raises_exact_error_class(
+    verify: Callable[..., int], changes: dict[str, Any], expected_class: type[errors.SignatureError]
+) -> None:
+    with pytest.raises(errors.SignatureError) as raised:
+        verify(**v3_arguments(**changes))
+    assert type(raised.value) is expected_class
+    assert isinstance(raised.value, ValueError)
