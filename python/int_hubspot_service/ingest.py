@@ -51,7 +51,7 @@ def signed_uri(public_url: str, path: str, query: str) -> str:
     return uri
 
 
-class _Rejection(Exception):
+class _RejectedError(Exception):
     """Carries an error response out of a nested step."""
 
     def __init__(self, response: HttpResponse) -> None:
@@ -74,7 +74,7 @@ class IngestCore:
         """Answer one webhook request; see the module docstring for the status codes."""
         try:
             response = await self._ingest(request)
-        except _Rejection as rejection:
+        except _RejectedError as rejection:
             response = rejection.response
         status = str(response.status)
         self.metrics.webhook_requests.labels(status).inc()
@@ -131,7 +131,7 @@ class IngestCore:
         return HttpResponse(204)
 
     def _verify(self, request: HttpRequest) -> None:
-        """Check the configured signature versions; raise `_Rejection` (401) when none verifies."""
+        """Check the configured signature versions; raise `_RejectedError` (401) when none verifies."""
         uri = signed_uri(self.settings.public_url, request.path, request.query)
         now_ms = int(time.time() * 1000)
         failure: SignatureError | None = None
@@ -159,7 +159,7 @@ class IngestCore:
         assert failure is not None
         self.metrics.signature_checks.labels(failure.reason, failed_version).inc()
         log.info("rejected webhook request: %s (%s)", failure.reason, failure)
-        raise _Rejection(_json_error(401, failure.reason, str(failure)))
+        raise _RejectedError(_json_error(401, failure.reason, str(failure)))
 
     def _unavailable(self, code: str, message: str) -> HttpResponse:
         response = _json_error(503, code, message)
