@@ -15,7 +15,9 @@ SAMPLES = Path(__file__).resolve().parents[3] / "shared" / "hubspot" / "samples"
 
 
 @pytest.fixture(params=["granian", "robyn"])
-def limited_gateway(request: pytest.FixtureRequest, kafka_bootstrap: str, tmp_path: Path) -> Iterator[Gateway]:
+def limited_gateway(
+    request: pytest.FixtureRequest, kafka_bootstrap: str, tmp_path: Path
+) -> Iterator[Gateway]:
     topics = create_topics(kafka_bootstrap, "test.limit")
     running = start_gateway(
         str(request.param),
