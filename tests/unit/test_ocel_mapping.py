@@ -130,6 +130,20 @@ def test_legacy_merge(normalize: NormalizeBatch, object_type: str) -> None:
     assert event_attributes(document)["numberOfPropertiesMoved"] == 7
 
 
+def test_merge_object_in_two_roles_keeps_first(normalize: NormalizeBatch) -> None:
+    event = base_event(
+        "deal.merge", objectId=100, primaryObjectId=100, mergedObjectIds=[200], newObjectId=100
+    )
+    _, document, _, _ = one_record(normalize, event)
+
+    assert relations(document) == [
+        ("hs:881204:portal", "portal"),
+        ("hs:881204:deal:100", "primary"),
+        ("hs:881204:deal:200", "merged"),
+    ]
+    assert event_attributes(document)["newObjectId"] == 100
+
+
 def test_merge_subject_distinct_from_primary(normalize: NormalizeBatch) -> None:
     event = base_event("contact.merge", objectId=5, primaryObjectId=6, mergedObjectIds=[7])
     _, document, _, _ = one_record(normalize, event)
@@ -446,7 +460,10 @@ def test_strings_are_exact(normalize: NormalizeBatch, text: str) -> None:
 
 
 def test_string_escaping_rule(normalize: NormalizeBatch) -> None:
-    body = '[{"portalId":1,"subscriptionType":"x.y","occurredAt":0,"sourceId":"\\u0001\\u2028\\ud83d\\ude00\\/"}]'
+    body = (
+        '[{"portalId":1,"subscriptionType":"x.y","occurredAt":0,'
+        '"sourceId":"\\u0001\\u2028\\ud83d\\ude00\\/"}]'
+    )
     records, _ = normalize(body.encode(), RECEIVED_AT_MS)
     value = records[0][1]
 

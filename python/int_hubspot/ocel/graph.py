@@ -1,4 +1,4 @@
-"""Collects the objects and relationships of one event, without duplicates."""
+"""Collects the objects and relationships of one event, each object once."""
 
 from __future__ import annotations
 
@@ -12,17 +12,18 @@ class Graph:
 
     def __init__(self) -> None:
         self.relationships: list[Relationship] = []
-        self._seen: set[Relationship] = set()
         self.objects: dict[str, Object] = {}
 
     def relate(self, object_id: str, object_type: str, qualifier: str) -> None:
-        """Relate the event to an object, adding the object on first use; ignore a repeated pair."""
-        if object_id not in self.objects:
-            self.objects[object_id] = Object(id=object_id, object_type=object_type)
-        relationship = Relationship(object_id=object_id, qualifier=qualifier)
-        if relationship not in self._seen:
-            self._seen.add(relationship)
-            self.relationships.append(relationship)
+        """Relate the event to an object, adding the object on first use.
+
+        An object already related keeps its first qualifier, because the JSON importer of pm4py 2.7.23.11
+        keeps one relationship per (event, object) pair.
+        """
+        if object_id in self.objects:
+            return
+        self.objects[object_id] = Object(id=object_id, object_type=object_type)
+        self.relationships.append(Relationship(object_id=object_id, qualifier=qualifier))
 
     def link(self, source_id: str, target_id: str, qualifier: str) -> None:
         """Add an object-to-object relationship between two objects the event already relates to."""

@@ -1,38 +1,36 @@
-//! Collects the objects and relationships of one event, without duplicates.
+//! Collects the objects and relationships of one event, each object once.
 
 use super::ocel::{Attribute, Object, Relationship};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 /// The event's relationships and the objects they reach, both in insertion order.
 #[derive(Default)]
 pub struct Graph {
     relationships: Vec<Relationship>,
-    seen: HashSet<Relationship>,
     objects: Vec<Object>,
     positions: HashMap<String, usize>,
 }
 
 impl Graph {
-    /// Relates the event to an object, adding the object on first use. A repeated
-    /// (object, qualifier) pair is ignored.
+    /// Relates the event to an object, adding the object on first use. An object already related
+    /// keeps its first qualifier, because the JSON importer of pm4py 2.7.23.11 keeps one relationship
+    /// per (event, object) pair.
     pub fn relate(&mut self, object_id: &str, object_type: &str, qualifier: &str) {
-        if !self.positions.contains_key(object_id) {
-            self.positions
-                .insert(object_id.to_string(), self.objects.len());
-            self.objects.push(Object {
-                id: object_id.to_string(),
-                object_type: object_type.to_string(),
-                attributes: Vec::new(),
-                relationships: Vec::new(),
-            });
+        if self.positions.contains_key(object_id) {
+            return;
         }
-        let relationship = Relationship {
+        self.positions
+            .insert(object_id.to_string(), self.objects.len());
+        self.objects.push(Object {
+            id: object_id.to_string(),
+            object_type: object_type.to_string(),
+            attributes: Vec::new(),
+            relationships: Vec::new(),
+        });
+        self.relationships.push(Relationship {
             object_id: object_id.to_string(),
             qualifier: qualifier.to_string(),
-        };
-        if self.seen.insert(relationship.clone()) {
-            self.relationships.push(relationship);
-        }
+        });
     }
 
     /// Adds an object-to-object relationship between two objects the event already relates to.
