@@ -1,9 +1,10 @@
 """Benchmarks of `normalize_batch` on HubSpot sample batches of 1, 5, 20 and 100 events.
 
-Each body is normalized by the native implementation and the pure-Python reference; `orjson.loads` of
-the same bytes is the floor that any normalizer parsing the body in Python pays. Results are grouped by
-batch size, and each records as `correct` whether the result matched the reference (for orjson: whether
-it parsed to a list of the expected length). Timings are reported, never asserted.
+Each body is normalized by the native implementation and by the pure-Python reference. `orjson.loads`
+of the same bytes is the floor, because any normalizer that parses the body in Python pays at least
+that. Results are grouped by batch size, and each records as `correct` whether the result matched the
+reference (for orjson: whether it parsed to a list of the expected length). Timings are reported, never
+asserted.
 
 Run with `pytest bench`, or with `--benchmark-disable` to run each case once as a test.
 """

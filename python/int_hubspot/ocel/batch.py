@@ -53,8 +53,8 @@ def _check_arguments(body: object, received_at_ms: object) -> None:
 def normalize_batch(body: bytes, received_at_ms: int) -> tuple[list[OcelRecord], list[PoisonItem]]:
     """Normalize a HubSpot webhook batch (a JSON array) into one OCEL 2.0 record per event.
 
-    Invalid events come back as poison items and leave the others unaffected; an unusable body gives
-    a single poison item with index -1 and no records.
+    Invalid events come back as poison items and leave the others unaffected. An unusable body gives a
+    single poison item with index -1 and no records.
     """
     _check_arguments(body, received_at_ms)
     try:

@@ -62,7 +62,7 @@ class RejectedEventError(Exception):
 
 @dataclass(frozen=True, slots=True)
 class _Subject:
-    """How the subscription type names the event and its main ("subject") object."""
+    """Event type and subject object type derived from a subscription type."""
 
     action: Action
     event_type: str

@@ -70,7 +70,7 @@ class Fields:
         return value if isinstance(value, str) else None
 
     def members(self) -> list[tuple[str, JsonValue]]:
-        """All members in key order."""
+        """Return all members in key order."""
         if self._sorted is None:
             self._sorted = sorted_members(self._members)
         return self._sorted

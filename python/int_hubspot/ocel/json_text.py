@@ -1,9 +1,9 @@
 """JSON text output: the string escaping rule and the canonical serialization.
 
-Escaping rule, shared with the native writer: `"` and `\\` get a backslash, U+0008, U+000C, U+000A,
-U+000D and U+0009 use `\\b \\f \\n \\r \\t`, the other code points below U+0020 use `\\u00xx` with
-lowercase hex, and every other character (U+007F, U+2028 and emoji included) is written as literal
-UTF-8. This is what `json.dumps(text, ensure_ascii=False)` produces, through the same encoder function.
+The escaping rule is shared with the native writer. `"` and `\\` get a backslash. U+0008, U+000C,
+U+000A, U+000D and U+0009 use `\\b \\f \\n \\r \\t`, and the other code points below U+0020 use
+`\\u00xx` with lowercase hex. Every other character (U+007F, U+2028 and emoji included) is literal
+UTF-8. `json.dumps(text, ensure_ascii=False)` produces the same, through the same encoder function.
 
 Canonical serialization: no whitespace, object members sorted by key in code point order (a dict keeps
 the last duplicate), numbers as their raw text, strings with the rule above.

@@ -1,8 +1,8 @@
 """Strict JSON parsing of webhook bodies, with the same verdicts as the native parser.
 
-`json` from the standard library does the parsing, with three additions that make it strict and exact:
-numbers are kept as their raw text (`JsonNumber`), NaN and Infinity are rejected, and strings holding a
-lone UTF-16 surrogate (only reachable through a `\\u` escape) are rejected. Nesting depth is checked
+`json` from the standard library does the parsing, with three additions that make it strict and exact.
+Numbers are kept as their raw text (`JsonNumber`). NaN and Infinity are rejected. Strings holding a lone
+UTF-16 surrogate, which only a `\\u` escape can produce, are rejected. Nesting depth is checked
 by a lexical pre-scan before parsing, so the interpreter's recursion limit never decides.
 """
 

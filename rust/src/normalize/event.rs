@@ -36,7 +36,7 @@ pub struct RejectedEvent {
     pub portal_id: Option<String>,
 }
 
-/// How the subscription type names the event and its main ("subject") object.
+/// Event type and subject object type derived from a subscription type.
 struct Subject {
     action: Action,
     event_type: String,

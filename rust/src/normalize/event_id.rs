@@ -1,8 +1,9 @@
 //! Deterministic event ids derived from an event's content.
 //!
-//! HubSpot's `eventId` is not unique, and a retried delivery differs only in `attemptNumber`, so the id
-//! is `hs:<portalId>:event:<h>` where `<h>` is the first 32 lowercase hex digits (128 bits) of the
-//! SHA-256 of the event's canonical JSON (see `json_text`) with the top-level `attemptNumber` removed.
+//! HubSpot's `eventId` is not unique, and a retried delivery differs only in `attemptNumber`. The id is
+//! therefore `hs:<portalId>:event:<h>`, where `<h>` is the first 32 lowercase hex digits (128 bits) of
+//! a SHA-256 digest. The digest covers the event's canonical JSON (see `json_text`) without the
+//! top-level `attemptNumber`.
 
 use super::fields::Fields;
 use super::json_text::write_canonical_members;

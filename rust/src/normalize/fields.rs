@@ -58,7 +58,7 @@ impl<'j, 'a> Fields<'j, 'a> {
         }
     }
 
-    /// All members in key order.
+    /// Returns all members in key order.
     pub fn members(&self) -> &[(&'j str, &'j Json<'a>)] {
         &self.members
     }

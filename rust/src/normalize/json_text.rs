@@ -1,9 +1,9 @@
 //! JSON text output: the string escaping rule and the canonical serialization.
 //!
-//! Escaping rule, shared with the Python reference (which uses `json.encoder.encode_basestring`, the
-//! `ensure_ascii=False` encoder): `"` and `\` get a backslash, U+0008, U+000C, U+000A, U+000D and
-//! U+0009 use `\b \f \n \r \t`, the other code points below U+0020 use `\u00xx` with lowercase hex,
-//! and every other character (U+007F, U+2028 and emoji included) is written as literal UTF-8.
+//! The escaping rule is shared with the Python reference, which uses `json.encoder.encode_basestring`
+//! (the `ensure_ascii=False` encoder). `"` and `\` get a backslash. U+0008, U+000C, U+000A, U+000D
+//! and U+0009 use `\b \f \n \r \t`, and the other code points below U+0020 use `\u00xx` with
+//! lowercase hex. Every other character (U+007F, U+2028 and emoji included) is literal UTF-8.
 //!
 //! Canonical serialization: no whitespace, object members sorted by key in code point order with the
 //! last duplicate winning, numbers as their raw text, strings with the rule above.

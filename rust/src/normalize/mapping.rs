@@ -161,8 +161,9 @@ pub fn is_plain_identifier(text: &str) -> bool {
 
 /// Reports whether a property name can become an object attribute name: `[A-Za-z][A-Za-z0-9_]*`.
 ///
-/// HubSpot internal property names fit (`firstname`, `hs_lastactivitydate`, `assignedTo`); other names
-/// stay event attributes only, so no input can produce a name such as pm4py's `ocel:type` columns.
+/// HubSpot internal property names fit, for example `firstname`, `hs_lastactivitydate` and
+/// `assignedTo`. Other names stay event attributes only, so no input can produce a name such as
+/// pm4py's `ocel:type` columns.
 pub fn is_property_attribute_name(text: &str) -> bool {
     let bytes = text.as_bytes();
     !bytes.is_empty()

@@ -1,10 +1,11 @@
 //! Strict JSON parser for webhook bodies (RFC 8259), written for exact parity with the Python reference.
 //!
-//! A crate of our own instead of `serde_json::Value` because the normalizer needs three things that
-//! `serde_json` does not give together: the byte span of every top-level array element (poison items
-//! carry the raw bytes), the raw text of every number, and object members without the
-//! `arbitrary_precision` magic keys (`serde_json` turns `{"$serde_json::private::Number": "1"}` into a
-//! number). Objects keep every member in input order, duplicates included; lookups use the last one.
+//! This parser replaces `serde_json::Value` because the normalizer needs three things that
+//! `serde_json` does not give together. Poison items carry raw bytes, so every top-level array element
+//! needs its byte span. Every number needs its raw text. Object members must not go through the
+//! `arbitrary_precision` magic keys, because `serde_json` turns `{"$serde_json::private::Number": "1"}`
+//! into a number. Objects keep every member in input order, duplicates included, and lookups use the
+//! last one.
 //!
 //! Nesting depth is checked by [`exceeds_max_depth`] before parsing, so the parser's own guard never
 //! decides for a body that passed that check.
@@ -41,7 +42,7 @@ pub enum Body<'a> {
     NotArray(&'static str),
 }
 
-/// Why a whole body is rejected.
+/// Reason for rejecting a whole body.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum BodyError {
     /// The body is not UTF-8; `offset` is the first byte of the first invalid sequence.
@@ -68,7 +69,7 @@ pub fn kind_name(value: &Json<'_>) -> &'static str {
 /// Reports whether arrays and objects nest deeper than [`MAX_DEPTH`], using a lexical scan.
 ///
 /// The scan runs on any bytes, valid JSON or not, so both implementations reach the same verdict
-/// before parsing: a `"` opens a string, a backslash inside a string skips the next byte, a string
+/// before parsing. A `"` opens a string, and a backslash inside a string skips the next byte. A string
 /// without its closing quote runs to the end, and a closing bracket never takes the depth below 0.
 pub fn exceeds_max_depth(bytes: &[u8]) -> bool {
     let mut depth: usize = 0;
