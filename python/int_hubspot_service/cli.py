@@ -103,11 +103,17 @@ def _serve_granian(settings: Settings) -> int:
 
 
 def _serve_robyn(settings: Settings) -> int:
-    # Robyn reads its process options from sys.argv when the application object is built.
-    sys.argv = [sys.argv[0], "--processes", str(settings.workers), "--workers", "1", "--disable-openapi"]
-    from int_hubspot_service.frontends.robyn_app import build_robyn_app  # noqa: PLC0415
+    # Robyn reads its process options from sys.argv when the application object is built. One
+    # process only: Robyn's multi-process mode ends its workers with SIGKILL, which skips the flush.
+    sys.argv = [sys.argv[0], "--processes", "1", "--workers", "1", "--disable-openapi", "--log-level", "WARN"]
+    from int_hubspot_service.frontends.robyn_app import (  # noqa: PLC0415
+        build_robyn_app,
+        install_shutdown_handler,
+    )
 
-    build_robyn_app(settings).start(host=settings.host, port=settings.port, _check_port=False)
+    robyn, gateway, in_flight = build_robyn_app(settings)
+    install_shutdown_handler(gateway, in_flight)
+    robyn.start(host=settings.host, port=settings.port, _check_port=False)
     return 0
 
 

@@ -111,6 +111,11 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         tenant_events_per_second=reader.integer("INT_HUBSPOT_TENANT_EVENTS_PER_SECOND", 0, 0, 10_000_000),
         tenant_burst_events=reader.integer("INT_HUBSPOT_TENANT_BURST_EVENTS", 5_000, 1, 100_000_000),
     )
+    if settings.server == "robyn" and settings.workers > 1:
+        reader.problems.append(
+            "INT_HUBSPOT_WORKERS must be 1 with INT_HUBSPOT_SERVER=robyn: Robyn stops extra worker "
+            "processes with SIGKILL, so records could be lost; run more replicas instead"
+        )
     if settings.events_topic == settings.dlq_topic:
         reader.problems.append("INT_HUBSPOT_DLQ_TOPIC must differ from INT_HUBSPOT_EVENTS_TOPIC")
     if reader.problems:
