@@ -1,8 +1,8 @@
 """The gateway application: routes, per-process resources and their start and stop.
 
-One `Gateway` exists per worker process. Front ends call `start()` in each worker before serving,
-`dispatch()` per request and `stop()` on shutdown; `stop()` flushes the producer so acknowledged work
-is never dropped.
+One `Gateway` exists per worker process. Front ends call `start()` in each worker before serving and
+`dispatch()` per request. On shutdown they call `stop()`, which flushes the producer so that records
+already handed to Kafka are delivered before the process exits.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
-"""The ingest core: verify a webhook request, normalize its events, and answer once Kafka holds them.
+"""The ingest core: verify a webhook request, normalize its events, respond once Kafka has them.
 
-The core knows nothing of the HTTP server in front of it. It answers:
+The core knows nothing of the HTTP server in front of it. It responds with:
 - 204 when every event is acknowledged by Kafka (poison events acknowledged on the dead-letter topic);
 - 401 when the signature is missing or invalid or the timestamp is outside the window (nothing is
   parsed and nothing is produced);
@@ -79,7 +79,7 @@ class IngestCore:
             )
 
     async def handle_webhook(self, request: HttpRequest) -> HttpResponse:
-        """Answer one webhook request; see the module docstring for the status codes."""
+        """Handle one webhook request; the module docstring lists the status codes."""
         try:
             response = await self._ingest(request)
         except _RejectedError as rejection:
@@ -116,7 +116,7 @@ class IngestCore:
             future = self.producer.submit(event_records, dead_letters)
         except ProducerQueueFullError as error:
             self.metrics.delivery_errors.labels("queue_full").inc()
-            log.warning("Kafka producer queue is full (%s); answering 503", error)
+            log.warning("Kafka producer queue is full (%s); responding with 503", error)
             return self._unavailable("producer_queue_full", "the Kafka producer queue is full")
 
         try:
@@ -124,7 +124,7 @@ class IngestCore:
         except TimeoutError:
             self.metrics.delivery_errors.labels("ack_timeout").inc()
             log.warning(
-                "Kafka did not acknowledge %d record(s) within %d ms; answering 503",
+                "Kafka did not acknowledge %d record(s) within %d ms; responding with 503",
                 len(event_records) + len(dead_letters),
                 self.settings.ack_timeout_ms,
             )
@@ -136,7 +136,7 @@ class IngestCore:
         if not outcome.ok:
             for name, count in outcome.errors.items():
                 self.metrics.delivery_errors.labels(name).inc(count)
-            log.error("Kafka rejected records of a batch: %s; answering 503", outcome.errors)
+            log.error("Kafka rejected records of a batch: %s; responding with 503", outcome.errors)
             return self._unavailable("delivery_failed", "Kafka rejected some of the events")
         return HttpResponse(204)
 
@@ -182,7 +182,7 @@ class IngestCore:
             return
         retry_after = str(max(1, math.ceil(wait_s)))
         log.info(
-            "portal %s is over its inbound rate of %d events/s; answering 429",
+            "portal %s is over its inbound rate of %d events/s; responding with 429",
             portal_id.decode(),
             self.settings.tenant_events_per_second,
         )

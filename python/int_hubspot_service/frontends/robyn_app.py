@@ -91,7 +91,7 @@ def install_shutdown_handler(gateway: Gateway, in_flight: _InFlight) -> None:
     """Make SIGTERM and SIGINT drain in-flight requests, flush the producer and exit with status 0.
 
     Must run in the main thread before the server starts. The wait is bounded by the ack timeout
-    plus two seconds, after which requests still waiting have already been answered 503.
+    plus two seconds, after which requests still waiting have already received a 503 response.
     """
 
     def drain_and_exit() -> None:

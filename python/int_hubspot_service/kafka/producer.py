@@ -72,7 +72,7 @@ class EventProducer:
         """Enqueue the records of one request and return a future of its `DeliveryOutcome`.
 
         Raises `ProducerQueueFullError` when librdkafka's queue is full. Records already enqueued for
-        the request are still delivered; the caller answers 503 and HubSpot's retry produces them again
+        the request are still delivered; the caller responds with 503 and HubSpot's retry produces them again
         under the same event ids, which consumers deduplicate.
         """
         loop = asyncio.get_running_loop()
