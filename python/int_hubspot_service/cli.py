@@ -1,9 +1,9 @@
 """Command line of int-hubspot.
 
-    int-hubspot serve              run the gateway (server chosen by INT_HUBSPOT_SERVER)
-    int-hubspot check-config       validate the INT_HUBSPOT_* variables and print the settings
-    int-hubspot post FILE          sign a batch file with the v3 scheme and POST it to a gateway
-    int-hubspot tail               print records from the events or dead-letter topic
+int-hubspot serve              run the gateway (server chosen by INT_HUBSPOT_SERVER)
+int-hubspot check-config       validate the INT_HUBSPOT_* variables and print the settings
+int-hubspot post FILE          sign a batch file with the v3 scheme and POST it to a gateway
+int-hubspot tail               print records from the events or dead-letter topic
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from urllib.parse import urlsplit
 
 from int_hubspot.config.settings import ConfigError, Settings, load_settings
-from int_hubspot_service.logs import configure_logging
+from int_hubspot_service.logs import configure_logging, granian_log_config
 
 __all__ = ["main"]
 
@@ -78,7 +78,7 @@ def _check_config(_args: argparse.Namespace) -> int:
 
 def _serve(_args: argparse.Namespace) -> int:
     settings = _settings_or_exit()
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.client_secrets.values)
     if _port_in_use(settings.host, settings.port):
         print(f"int-hubspot: port {settings.port} on {settings.host} is already in use", file=sys.stderr)
         return 2
@@ -97,6 +97,7 @@ def _serve_granian(settings: Settings) -> int:
         interface="rsgi",
         workers=settings.workers,
         log_access=False,
+        log_dictconfig=granian_log_config(),
     ).serve()
     return 0
 

@@ -17,6 +17,9 @@ SIGNATURE_VERSIONS = ("v1", "v2", "v3")
 SERVERS = ("granian", "robyn")
 COMPRESSION_TYPES = ("none", "gzip", "snappy", "lz4", "zstd")
 
+# Each listed portal adds one series to the per-tenant metrics; the cap keeps Prometheus cardinality bounded.
+MAX_METRICS_PORTAL_IDS = 50
+
 # HubSpot counts a webhook response slower than 5 s as a failure and retries it, so the gateway
 # answers 503 itself before then.
 HUBSPOT_TIMEOUT_MS = 5_000
@@ -67,6 +70,7 @@ class Settings:
     kafka_message_timeout_ms: int = 30_000
     ready_check_interval_s: float = 5.0
     log_level: str = "INFO"
+    metrics_portal_ids: tuple[str, ...] = ()
 
 
 def load_settings(environ: Mapping[str, str]) -> Settings:
@@ -106,6 +110,7 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         ready_check_interval_s=reader.integer("INT_HUBSPOT_READY_CHECK_INTERVAL_MS", 5_000, 100, 600_000)
         / 1_000,
         log_level=reader.choice("INT_HUBSPOT_LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR")),
+        metrics_portal_ids=reader.portal_ids("INT_HUBSPOT_METRICS_PORTAL_IDS", MAX_METRICS_PORTAL_IDS),
     )
     if settings.events_topic == settings.dlq_topic:
         reader.problems.append("INT_HUBSPOT_DLQ_TOPIC must differ from INT_HUBSPOT_EVENTS_TOPIC")
@@ -170,6 +175,20 @@ class _Reader:
                 f"{name}={value!r} is not a valid Kafka topic name (letters, digits, '.', '_', '-')"
             )
         return value
+
+    def portal_ids(self, name: str, maximum: int) -> tuple[str, ...]:
+        value = self.raw(name)
+        if value is None:
+            return ()
+        items = tuple(dict.fromkeys(item.strip() for item in value.split(",") if item.strip()))
+        invalid = [item for item in items if not item.isdigit()]
+        if invalid:
+            self.problems.append(f"{name} lists {', '.join(invalid)}, which are not decimal portal ids")
+            return ()
+        if len(items) > maximum:
+            self.problems.append(f"{name} lists {len(items)} portals; the limit is {maximum}")
+            return ()
+        return items
 
     def secrets(self, name: str) -> Secrets:
         value = self.environ.get(name, "")
