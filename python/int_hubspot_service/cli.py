@@ -89,12 +89,13 @@ def _serve(_args: argparse.Namespace) -> int:
 
 def _serve_granian(settings: Settings) -> int:
     from granian import Granian  # noqa: PLC0415 - imported only for the chosen server
+    from granian.constants import Interfaces  # noqa: PLC0415
 
     Granian(
         "int_hubspot_service.frontends.granian_app:app",
         address=settings.host,
         port=settings.port,
-        interface="rsgi",
+        interface=Interfaces.RSGI,
         workers=settings.workers,
         log_access=False,
         log_dictconfig=granian_log_config(),
