@@ -96,19 +96,30 @@ class _HistogramSource:
         return metrics
 
     def merge(self, metrics_data: MetricsData) -> MetricsData:
-        """Return `metrics_data` with the histogram metrics added as one more scope."""
+        """Return `metrics_data` with the histogram metrics added to the gateway's scope.
+
+        The OTLP encoder groups metrics by scope and keeps one entry per scope, so the histograms join
+        the existing scope instead of forming a second one with the same name.
+        """
         extra = self.metrics()
         if not extra:
             return metrics_data
-        scope_metrics = ScopeMetrics(self._scope, extra, "")
         resource_metrics = list(metrics_data.resource_metrics)
-        if resource_metrics:
-            first = resource_metrics[0]
-            resource_metrics[0] = ResourceMetrics(
-                first.resource, [*first.scope_metrics, scope_metrics], first.schema_url
-            )
+        if not resource_metrics:
+            scope_metrics = ScopeMetrics(self._scope, extra, "")
+            return MetricsData([ResourceMetrics(self._resource, [scope_metrics], "")])
+
+        first = resource_metrics[0]
+        scopes = list(first.scope_metrics)
+        for index, scope_metrics in enumerate(scopes):
+            if scope_metrics.scope.name == SCOPE_NAME:
+                scopes[index] = ScopeMetrics(
+                    scope_metrics.scope, [*scope_metrics.metrics, *extra], scope_metrics.schema_url
+                )
+                break
         else:
-            resource_metrics.append(ResourceMetrics(self._resource, [scope_metrics], ""))
+            scopes.append(ScopeMetrics(self._scope, extra, ""))
+        resource_metrics[0] = ResourceMetrics(first.resource, scopes, first.schema_url)
         return MetricsData(resource_metrics)
 
 

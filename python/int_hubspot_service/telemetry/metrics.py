@@ -254,7 +254,7 @@ def earliest_occurred_at_ms(records: Sequence[Record]) -> int | None:
             if len(set(map(len, values))) == 1:
                 return int(min(values))
             return min(map(int, values))
-    except IndexError:
+    except (IndexError, ValueError):
         pass
     try:
         return min(
