@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Installs the tools that the chart and alert tests need, from package registries only, into .cache/.
-# Idempotent: a second run checks versions and downloads nothing.
-#   helm        Go module helm.sh/helm/v4, built with `go install`
-#   CRD schemas Go modules sigs.k8s.io/gateway-api and github.com/prometheus-operator/prometheus-operator
-#   Strimzi     npm package @kubernetes-models/strimzi-kafka-operator (validators built from Strimzi's CRDs)
-#   Kubernetes  PyPI packages kubernetes-validate, jsonschema, PyYAML in the project venv
-#   promtool    Debian package prometheus (needs root for apt-get)
+# Idempotent: a second run checks versions and downloads nothing. Sources:
+# - helm: the Go module helm.sh/helm/v4, built with `go install`.
+# - CRD schemas: the Go modules sigs.k8s.io/gateway-api and github.com/prometheus-operator/prometheus-operator.
+# - Strimzi: the npm package @kubernetes-models/strimzi-kafka-operator (validators built from Strimzi's CRDs).
+# - Kubernetes schemas: the PyPI packages kubernetes-validate, jsonschema and PyYAML in the project venv.
+# - promtool and prometheus: the Debian package prometheus (apt-get needs root).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

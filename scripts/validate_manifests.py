@@ -6,7 +6,8 @@ Schemas come from registry packages that scripts/deploy-tools.sh caches in .cach
 - built-in kinds: the Kubernetes JSON schemas of the PyPI package kubernetes-validate (strict mode,
   so unknown fields fail);
 - HTTPRoute: the CRD of the Go module sigs.k8s.io/gateway-api;
-- ServiceMonitor and PrometheusRule: the CRDs of the Go module github.com/prometheus-operator/prometheus-operator;
+- ServiceMonitor and PrometheusRule: the CRDs of the Go module
+  github.com/prometheus-operator/prometheus-operator;
 - KafkaTopic: the validators that the npm package @kubernetes-models/strimzi-kafka-operator generates from
   Strimzi's CRDs, run with node.
 
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -36,7 +38,8 @@ PROMETHEUS_OPERATOR_VERSION = "v0.85.0"
 GOMOD = CACHE / "gomod"
 CRD_FILES = {
     ("gateway.networking.k8s.io", "HTTPRoute"): GOMOD
-    / f"sigs.k8s.io/gateway-api@{GATEWAY_API_VERSION}/config/crd/standard/gateway.networking.k8s.io_httproutes.yaml",
+    / f"sigs.k8s.io/gateway-api@{GATEWAY_API_VERSION}"
+    / "config/crd/standard/gateway.networking.k8s.io_httproutes.yaml",
     ("monitoring.coreos.com", "ServiceMonitor"): GOMOD
     / f"github.com/prometheus-operator/prometheus-operator@{PROMETHEUS_OPERATOR_VERSION}"
     / "example/prometheus-operator-crd/monitoring.coreos.com_servicemonitors.yaml",
@@ -111,9 +114,12 @@ def validate_builtin(document: dict[str, Any]) -> list[str]:
 def validate_strimzi(documents: list[dict[str, Any]]) -> list[str]:
     modules = CACHE / "npm" / "node_modules"
     if not (modules / "@kubernetes-models" / "strimzi-kafka-operator").exists():
-        raise SystemExit("validate_manifests: the Strimzi models are missing; run scripts/deploy-tools.sh first")
-    result = subprocess.run(
-        ["node", "-e", NODE_VALIDATOR],
+        raise SystemExit("validate_manifests: Strimzi models are missing; run scripts/deploy-tools.sh first")
+    node = shutil.which("node")
+    if node is None:
+        raise SystemExit("validate_manifests: node is not installed; the Strimzi validators need it")
+    result = subprocess.run(  # noqa: S603 - fixed arguments, the script is part of this repository
+        [node, "-e", NODE_VALIDATOR],
         input=json.dumps(documents),
         capture_output=True,
         text=True,

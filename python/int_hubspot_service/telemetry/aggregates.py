@@ -70,7 +70,7 @@ class _Series:
 class HistogramSet:
     """Explicit-bucket histograms keyed by label values, with the bucket rule of OpenTelemetry.
 
-    A value lands in the first bucket whose upper bound is greater than or equal to it; values above the
+    A value lands in the first bucket whose upper bound is greater than or equal to it. Values above the
     last bound land in the overflow bucket.
     """
 

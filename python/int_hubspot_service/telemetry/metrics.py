@@ -1,8 +1,8 @@
 """The gateway's metrics: one `Metrics` object per worker process, recorded once per request.
 
-The names are declared in `names.py`. The request path calls a few `record_*` methods per request,
-never one per event; they only add to in-process aggregates, and OpenTelemetry reads those when Prometheus
-scrapes `/metrics` or the OTLP reader exports (see `aggregates.py` and `export.py`).
+The names are declared in `names.py`. The request path calls a few `record_*` methods per request, never
+one per event. These methods only add to in-process aggregates. OpenTelemetry reads the aggregates when
+Prometheus scrapes `/metrics` or the OTLP reader exports (see `aggregates.py` and `export.py`).
 
 Each worker process exports its own series; run one worker per container (the default) and let
 Prometheus sum across pods. Tenant labels are bounded: only the portals listed in
@@ -47,7 +47,7 @@ Record = tuple[bytes, bytes, list[tuple[str, bytes]]]
 
 
 class DeliveryResult(Protocol):
-    """What Kafka reported for the records of one request (`kafka.delivery.DeliveryOutcome`)."""
+    """Kafka's delivery report counts for the records of one request (`kafka.delivery.DeliveryOutcome`)."""
 
     delivered: int
     dead_lettered: dict[str, int]
@@ -173,7 +173,7 @@ class Metrics:
         self.signature_checks.add((outcome, version))
 
     def record_ack(self, status: int, seconds: float) -> None:
-        """Record the time from receiving a webhook request to answering it with `status`."""
+        """Record the time from receiving a webhook request to sending its `status` response."""
         self.ack_latency.observe((str(status),), seconds)
 
     def record_delivery_error(self, error: str, count: int = 1) -> None:

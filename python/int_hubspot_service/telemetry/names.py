@@ -2,7 +2,7 @@
 
 The OpenTelemetry names below are also the Prometheus names, except that the Prometheus exporter appends
 `_total` to counters. `docs/metrics.md`, the Grafana dashboard and the alerting rules use the Prometheus
-names; a test checks that each of them appears on `/metrics` of a running gateway.
+names. An integration test checks that each dashboard query returns data from a running gateway.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ __all__ = [
 ]
 
 MetricName = Literal[
-    # Counter {route, status}: HTTP requests answered, by route template and status code.
+    # Counter {route, status}: HTTP responses sent, by route template and status code.
     "int_hubspot_http_server_requests",
     # Counter {outcome, version}: webhook signature checks; outcome is "ok" or the failure reason.
     "int_hubspot_webhook_signature_checks",
@@ -46,7 +46,7 @@ MetricName = Literal[
     "int_hubspot_kafka_delivery_errors",
     # Gauge: records handed to librdkafka whose delivery report has not arrived yet.
     "int_hubspot_kafka_producer_queue_depth",
-    # Histogram {status}: seconds from receiving a webhook request to answering it.
+    # Histogram {status}: seconds from receiving a webhook request to sending the response.
     "int_hubspot_webhook_ack_latency_seconds",
     # Histogram: seconds from the earliest `occurredAt` of a batch to Kafka's last delivery report for it.
     "int_hubspot_webhook_to_kafka_latency_seconds",
@@ -79,7 +79,7 @@ ACK_LATENCY_BUCKETS: Final = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25
 # 24 h, so late events land in the upper buckets instead of being clipped at the objective.
 KAFKA_LATENCY_BUCKETS: Final = (0.5, 1.0, 2.5, 5.0, 10.0, 20.0, 30.0, 45.0, 60.0, 120.0, 300.0, 900.0, 3600.0)
 
-# Outcomes the OAuth module reports through `Metrics.record_token_refresh`; each is exported from start-up
+# Outcomes the OAuth module reports through `Metrics.record_token_refresh`. Each is exported from start-up
 # with a zero count, so dashboards and alerts find the series before the first refresh.
 TokenRefreshOutcome = Literal["success", "error", "invalid_grant"]
 TOKEN_REFRESH_OUTCOMES: Final[tuple[TokenRefreshOutcome, ...]] = ("success", "error", "invalid_grant")
