@@ -16,7 +16,7 @@ from int_hubspot_service.http import HttpRequest, HttpResponse, Route
 from int_hubspot_service.ingest import IngestCore
 from int_hubspot_service.kafka.producer import EventProducer
 from int_hubspot_service.readiness import KafkaReadiness
-from int_hubspot_service.telemetry.metrics import CONTENT_TYPE, Metrics
+from int_hubspot_service.telemetry.metrics import CONTENT_TYPE, UNMATCHED_ROUTE, Metrics
 
 __all__ = ["Gateway"]
 
@@ -31,7 +31,7 @@ class Gateway:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.metrics = Metrics()
+        self.metrics = Metrics(settings.metrics_portal_ids)
         self.producer: EventProducer | None = None
         self.readiness: KafkaReadiness | None = None
         self.ingest: IngestCore | None = None
@@ -43,6 +43,7 @@ class Gateway:
         topics = (self.settings.events_topic, self.settings.dlq_topic)
         self.readiness = KafkaReadiness(self.producer.producer, topics, self.settings.ready_check_interval_s)
         self.readiness.start()
+        self.metrics.observe_producer(lambda: self.producer.pending if self.producer is not None else 0)
         self.ingest = IngestCore(self.settings, self.producer, self.metrics)
         self.routes = [
             Route("POST", "/webhooks", self.ingest.handle_webhook),
@@ -65,17 +66,22 @@ class Gateway:
         if self.producer is not None:
             undelivered = self.producer.close(timeout_s=10.0)
             log.info("gateway worker stopped; %d records left undelivered", undelivered)
+        self.metrics.shutdown()
 
     async def dispatch(self, request: HttpRequest) -> HttpResponse:
         """Route one request to its handler."""
         path_known = False
         for route in self.routes:
             if route.matches(request.method, request.path):
-                return await route.handler(request)
+                response = await route.handler(request)
+                self.metrics.count_request(route.path, response.status)
+                return response
             if route.path == request.path:
                 path_known = True
         if path_known:
+            self.metrics.count_request(request.path, 405)
             return HttpResponse(405, [("content-type", "application/json")], _METHOD_NOT_ALLOWED)
+        self.metrics.count_request(UNMATCHED_ROUTE, 404)
         return _NOT_FOUND
 
     async def health(self, _request: HttpRequest) -> HttpResponse:
@@ -88,6 +94,4 @@ class Gateway:
         return HttpResponse(status, [("content-type", "application/json")], body)
 
     async def render_metrics(self, _request: HttpRequest) -> HttpResponse:
-        if self.producer is not None:
-            self.metrics.pending_records.set(self.producer.pending)
         return HttpResponse(200, [("content-type", CONTENT_TYPE)], self.metrics.render())

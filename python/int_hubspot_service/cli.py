@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from urllib.parse import urlsplit
 
 from int_hubspot.config.settings import ConfigError, Settings, load_settings
-from int_hubspot_service.logs import configure_logging
+from int_hubspot_service.logs import configure_logging, granian_log_config
 
 __all__ = ["main"]
 
@@ -78,7 +78,7 @@ def _check_config(_args: argparse.Namespace) -> int:
 
 def _serve(_args: argparse.Namespace) -> int:
     settings = _settings_or_exit()
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.client_secrets.values)
     if _port_in_use(settings.host, settings.port):
         print(f"int-hubspot: port {settings.port} on {settings.host} is already in use", file=sys.stderr)
         return 2
@@ -98,6 +98,7 @@ def _serve_granian(settings: Settings) -> int:
         interface=Interfaces.RSGI,
         workers=settings.workers,
         log_access=False,
+        log_dictconfig=granian_log_config(),
     ).serve()
     return 0
 
