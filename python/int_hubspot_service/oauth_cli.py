@@ -1,10 +1,10 @@
 """Command-line commands of the OAuth capability, added to `int-hubspot` by `add_oauth_commands`.
 
-    int-hubspot keycloak-bootstrap     create or correct the realm with admin credentials
-    int-hubspot keycloak-realm-json    print the realm JSON for `kc.sh import` or a Helm chart
-    int-hubspot fake-hubspot           run the fake HubSpot (OAuth and CRM endpoints) for local runs
-    int-hubspot tokens reencrypt       re-encrypt every tenant's tokens under the current key
-    int-hubspot tenants status|list|uninstall
+int-hubspot keycloak-bootstrap     create or correct the realm with admin credentials
+int-hubspot keycloak-realm-json    print the realm JSON for `kc.sh import` or a Helm chart
+int-hubspot fake-hubspot           run the fake HubSpot (OAuth and CRM endpoints) for local runs
+int-hubspot tokens reencrypt       re-encrypt every tenant's tokens under the current key
+int-hubspot tenants status|list|uninstall
 """
 
 from __future__ import annotations
@@ -28,9 +28,13 @@ def add_oauth_commands(commands: Any) -> None:
         "INT_HUBSPOT_KEYCLOAK_ADMIN_CLIENT_SECRET. The gateway client's secret is set from "
         "INT_HUBSPOT_KEYCLOAK_CLIENT_SECRET when that is set.",
     )
-    bootstrap.add_argument("--url", default=os.environ.get("INT_HUBSPOT_KEYCLOAK_URL", "http://127.0.0.1:8180"))
+    bootstrap.add_argument(
+        "--url", default=os.environ.get("INT_HUBSPOT_KEYCLOAK_URL", "http://127.0.0.1:8180")
+    )
     bootstrap.add_argument("--realm", default=os.environ.get("INT_HUBSPOT_KEYCLOAK_REALM", "ameide"))
-    bootstrap.add_argument("--admin-realm", default="master", help="realm of the administrator (default master)")
+    bootstrap.add_argument(
+        "--admin-realm", default="master", help="realm of the administrator (default master)"
+    )
     bootstrap.add_argument("--admin-user", help="administrator user name (password grant)")
     bootstrap.add_argument("--admin-client-id", default="admin-cli", help="client used to log the admin in")
     bootstrap.add_argument(
@@ -45,7 +49,9 @@ def add_oauth_commands(commands: Any) -> None:
     )
     bootstrap.set_defaults(run=_keycloak_bootstrap)
 
-    realm_json = commands.add_parser("keycloak-realm-json", help="print the realm JSON (secret as a placeholder)")
+    realm_json = commands.add_parser(
+        "keycloak-realm-json", help="print the realm JSON (secret as a placeholder)"
+    )
     realm_json.add_argument("--realm", default=os.environ.get("INT_HUBSPOT_KEYCLOAK_REALM", "ameide"))
     realm_json.add_argument("--output", help="write to this file instead of standard output")
     realm_json.set_defaults(run=_keycloak_realm_json)
@@ -69,7 +75,10 @@ def _keycloak_bootstrap(args: argparse.Namespace) -> int:
     password = os.environ.get("INT_HUBSPOT_KEYCLOAK_ADMIN_PASSWORD") or None
     admin_secret = os.environ.get("INT_HUBSPOT_KEYCLOAK_ADMIN_CLIENT_SECRET") or None
     if args.admin_user and not password:
-        print("int-hubspot: INT_HUBSPOT_KEYCLOAK_ADMIN_PASSWORD is empty; set the admin's password", file=sys.stderr)
+        print(
+            "int-hubspot: INT_HUBSPOT_KEYCLOAK_ADMIN_PASSWORD is empty; set the admin's password",
+            file=sys.stderr,
+        )
         return 2
     if not args.admin_user and not admin_secret:
         print(
@@ -90,7 +99,10 @@ def _keycloak_bootstrap(args: argparse.Namespace) -> int:
     try:
         changes = bootstrap_realm(credentials, _realm_spec(args), gateway_secret)
     except KeycloakError as error:
-        print(f"int-hubspot: Keycloak bootstrap of realm {args.realm} at {args.url} failed: {error}", file=sys.stderr)
+        print(
+            f"int-hubspot: Keycloak bootstrap of realm {args.realm} at {args.url} failed: {error}",
+            file=sys.stderr,
+        )
         return 1
     for change in changes:
         print(f"keycloak-bootstrap: {change}")

@@ -38,7 +38,9 @@ class AdminCredentials:
     client_secret: str | None = field(default=None, repr=False)
 
 
-def bootstrap_realm(credentials: AdminCredentials, spec: RealmSpec, gateway_client_secret: str | None) -> list[str]:
+def bootstrap_realm(
+    credentials: AdminCredentials, spec: RealmSpec, gateway_client_secret: str | None
+) -> list[str]:
     """Create or correct the realm, profile, groups, admin role and gateway client; return the changes made.
 
     With `gateway_client_secret` the gateway client gets that secret; without it Keycloak keeps or

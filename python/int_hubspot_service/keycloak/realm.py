@@ -199,7 +199,9 @@ def realm_representation(spec: RealmSpec, client_secret: str) -> dict[str, Any]:
             }
         ],
         "clientScopeMappings": {
-            "realm-management": [{"client": spec.gateway_client_id, "roles": list(GATEWAY_REALM_MANAGEMENT_ROLES)}]
+            "realm-management": [
+                {"client": spec.gateway_client_id, "roles": list(GATEWAY_REALM_MANAGEMENT_ROLES)}
+            ]
         },
         "components": {
             "org.keycloak.userprofile.UserProfileProvider": [
