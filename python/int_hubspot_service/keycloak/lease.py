@@ -37,7 +37,8 @@ __all__ = ["TenantLocks"]
 
 log = logging.getLogger(__name__)
 
-LEASE_TTL_S = 60
+# Longer than the worst case of a refresh under the lease: 4 attempts with 10 s timeouts and backoff.
+LEASE_TTL_S = 120
 POLL_INTERVAL_S = 0.2
 
 
@@ -53,14 +54,22 @@ class TenantLocks:
 
     @contextlib.asynccontextmanager
     async def hold(self, portal_id: str) -> AsyncIterator[None]:
-        """Hold the write lock of `portal_id` for the body of the `async with` block."""
-        lock = self._local.setdefault(portal_id, asyncio.Lock())
-        async with lock:
-            lease_id = await self._acquire(portal_id)
-            try:
-                yield
-            finally:
-                await self._release(portal_id, lease_id)
+        """Hold the write lock of `portal_id` (local lock, then Keycloak lease) for the `async with` body."""
+        async with self.local(portal_id), self.lease(portal_id):
+            yield
+
+    def local(self, portal_id: str) -> asyncio.Lock:
+        """Return the in-process lock of `portal_id`; hold it before `lease()`."""
+        return self._local.setdefault(portal_id, asyncio.Lock())
+
+    @contextlib.asynccontextmanager
+    async def lease(self, portal_id: str) -> AsyncIterator[None]:
+        """Hold the Keycloak lease of `portal_id`; the caller already holds `local(portal_id)`."""
+        lease_id = await self._acquire(portal_id)
+        try:
+            yield
+        finally:
+            await self._release(portal_id, lease_id)
 
     async def _acquire(self, portal_id: str) -> str:
         root_id = await self._root_id()
