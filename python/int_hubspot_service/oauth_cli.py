@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import sys
 from pathlib import Path
@@ -55,6 +56,39 @@ def add_oauth_commands(commands: Any) -> None:
     realm_json.add_argument("--realm", default=os.environ.get("INT_HUBSPOT_KEYCLOAK_REALM", "ameide"))
     realm_json.add_argument("--output", help="write to this file instead of standard output")
     realm_json.set_defaults(run=_keycloak_realm_json)
+
+    fake = commands.add_parser(
+        "fake-hubspot", help="run the fake HubSpot (OAuth and CRM endpoints) in the foreground"
+    )
+    fake.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    fake.add_argument("--port", type=int, default=8190, help="port to bind (default 8190)")
+    fake.add_argument(
+        "--client-id",
+        default=os.environ.get("INT_HUBSPOT_HUBSPOT_CLIENT_ID"),
+        help="accept only this client id (default: INT_HUBSPOT_HUBSPOT_CLIENT_ID, else any)",
+    )
+    fake.set_defaults(run=_fake_hubspot)
+
+    tokens = commands.add_parser("tokens", help="token store maintenance")
+    token_commands = tokens.add_subparsers(required=True, metavar="ACTION")
+    reencrypt = token_commands.add_parser(
+        "reencrypt", help="re-encrypt every tenant's tokens under the first key of INT_HUBSPOT_TOKEN_KEYS"
+    )
+    reencrypt.set_defaults(run=_tokens_reencrypt)
+
+    tenants = commands.add_parser("tenants", help="list, inspect or uninstall tenants")
+    tenant_commands = tenants.add_subparsers(required=True, metavar="ACTION")
+    tenant_list = tenant_commands.add_parser("list", help="print the portal ids of every tenant")
+    tenant_list.set_defaults(run=_tenants_list)
+    tenant_status = tenant_commands.add_parser("status", help="print a tenant's status as JSON (no tokens)")
+    tenant_status.add_argument("portal_id")
+    tenant_status.set_defaults(run=_tenants_status)
+    uninstall = tenant_commands.add_parser(
+        "uninstall", help="revoke the refresh token, publish the lifecycle record, delete user and group"
+    )
+    uninstall.add_argument("portal_id")
+    uninstall.add_argument("--force", action="store_true", help="continue when the revocation fails")
+    uninstall.set_defaults(run=_tenants_uninstall)
 
 
 def _realm_spec(args: argparse.Namespace) -> Any:
@@ -122,5 +156,81 @@ def _keycloak_realm_json(args: argparse.Namespace) -> int:
     return 0
 
 
-def _run(coroutine: Any) -> Any:
-    return asyncio.run(coroutine)
+def _fake_hubspot(args: argparse.Namespace) -> int:
+    from int_hubspot_service.fake_hubspot.server import FakeHubSpotServer  # noqa: PLC0415
+    from int_hubspot_service.fake_hubspot.state import FakeState  # noqa: PLC0415
+
+    server = FakeHubSpotServer(args.host, args.port, FakeState(client_id=args.client_id))
+    print(
+        f"fake HubSpot on {server.base_url} (control API under /_control/); Ctrl-C stops it", file=sys.stderr
+    )
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+    return 0
+
+
+def _oauth_settings_or_exit() -> Any:
+    from int_hubspot.config.oauth import load_oauth_settings  # noqa: PLC0415
+    from int_hubspot.config.settings import ConfigError, load_settings  # noqa: PLC0415
+
+    try:
+        oauth = load_oauth_settings(os.environ, load_settings(os.environ))
+    except ConfigError as error:
+        print(f"int-hubspot: {error}", file=sys.stderr)
+        raise SystemExit(2) from error
+    if oauth is None:
+        print(
+            "int-hubspot: OAuth is off; set INT_HUBSPOT_HUBSPOT_CLIENT_ID and the OAuth settings",
+            file=sys.stderr,
+        )
+        raise SystemExit(2)
+    return oauth
+
+
+def _tokens_reencrypt(_args: argparse.Namespace) -> int:
+    from int_hubspot_service.oauth.maintenance import reencrypt_all  # noqa: PLC0415
+
+    settings = _oauth_settings_or_exit()
+    rewritten, unchanged, failed = asyncio.run(reencrypt_all(settings))
+    print(f"tokens reencrypt: {rewritten} tenants re-encrypted, {unchanged} already current, {failed} failed")
+    return 1 if failed else 0
+
+
+def _tenants_list(_args: argparse.Namespace) -> int:
+    from int_hubspot_service.oauth.maintenance import list_tenants  # noqa: PLC0415
+
+    for portal_id in asyncio.run(list_tenants(_oauth_settings_or_exit())):
+        print(portal_id)
+    return 0
+
+
+def _tenants_status(args: argparse.Namespace) -> int:
+    from int_hubspot_service.oauth.maintenance import tenant_status  # noqa: PLC0415
+
+    status = asyncio.run(tenant_status(_oauth_settings_or_exit(), args.portal_id))
+    if status is None:
+        print(f"int-hubspot: portal {args.portal_id} is not installed", file=sys.stderr)
+        return 1
+    print(json.dumps(status, indent=2))
+    return 0
+
+
+def _tenants_uninstall(args: argparse.Namespace) -> int:
+    from int_hubspot_service.oauth.maintenance import uninstall  # noqa: PLC0415
+
+    settings = _oauth_settings_or_exit()
+    bootstrap = os.environ.get("INT_HUBSPOT_KAFKA_BOOTSTRAP", "127.0.0.1:9092")
+    try:
+        result = asyncio.run(uninstall(settings, bootstrap, args.portal_id, force=args.force))
+    except Exception as error:  # report any failure as one line; nothing was deleted before it
+        print(
+            f"int-hubspot: uninstall of {args.portal_id} failed: {type(error).__name__}: {error}",
+            file=sys.stderr,
+        )
+        return 1
+    print(json.dumps(result, indent=2))
+    return 0 if result["found"] else 1

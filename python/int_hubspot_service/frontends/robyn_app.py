@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import time
 from typing import Any
+from urllib.parse import urlencode
 
 from robyn import Headers, Response, Robyn
 
@@ -26,6 +27,13 @@ __all__ = ["build_robyn_app"]
 log = logging.getLogger(__name__)
 
 ROUTES = (("POST", "/webhooks"), ("GET", "/health"), ("GET", "/ready"), ("GET", "/metrics"))
+# Routes of the OAuth module; the gateway answers 404 on them when OAuth is off.
+OAUTH_ROUTES = (
+    ("GET", "/oauth/install"),
+    ("GET", "/oauth/callback"),
+    ("GET", "/tenants/:portal_id"),
+    ("DELETE", "/tenants/:portal_id"),
+)
 
 
 def build_robyn_app(settings: Settings) -> Robyn:
@@ -57,15 +65,27 @@ def build_robyn_app(settings: Settings) -> Robyn:
                 "use a HubSpot target URL without a query string or run with INT_HUBSPOT_SERVER=granian"
             )
 
+        # Only the webhook signature needs the raw query; other routes get one rebuilt from Robyn's map.
+        query = "" if request.url.path == "/webhooks" else _rebuild_query(request.query_params.to_dict())
         http_request = HttpRequest(
-            request.method, request.url.path, "", request.headers, body, received_at_ms, request.ip_addr or ""
+            request.method,
+            request.url.path,
+            query,
+            request.headers,
+            body,
+            received_at_ms,
+            request.ip_addr or "",
         )
         response = await gateway.dispatch(http_request)
         return _to_robyn(response)
 
-    for method, path in ROUTES:
+    for method, path in ROUTES + OAUTH_ROUTES:
         robyn.add_route(method, path, handle, include_in_schema=False)
     return robyn
+
+
+def _rebuild_query(params: dict[str, list[str]]) -> str:
+    return urlencode([(name, value) for name, values in params.items() for value in values])
 
 
 def _to_robyn(response: HttpResponse) -> Response:
