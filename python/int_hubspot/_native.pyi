@@ -27,9 +27,11 @@ def verify_signature(
 ) -> int:
     """Verify one HubSpot request signature and return the index of the secret that matched.
 
-    `uri` is the full URI as received (scheme, host, path and query). Version v3 tries the URI with
-    HubSpot's twelve escapes decoded, then as received. Raises a subclass of
-    `int_hubspot.webhook.errors.SignatureError` (a `ValueError`) on failure.
+    `uri` is the full URI as received (scheme, host, path and query). Versions v2 and v3 try the URI
+    with HubSpot's twelve escapes decoded, then as received. Raises a subclass of
+    `int_hubspot.webhook.errors.SignatureError` (a `ValueError`) on failure. A configuration bug
+    raises a plain `ValueError` (no secrets, an empty secret, a negative `max_age_ms`) or a
+    `TypeError` (one bytes value passed as `secrets`).
     """
 
 def normalize_batch(body: bytes, received_at_ms: int) -> tuple[list[OcelRecord], list[PoisonItem]]:

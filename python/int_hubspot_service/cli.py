@@ -1,9 +1,9 @@
 """Command line of int-hubspot.
 
-    int-hubspot serve              run the gateway (server chosen by INT_HUBSPOT_SERVER)
-    int-hubspot check-config       validate the INT_HUBSPOT_* variables and print the settings
-    int-hubspot post FILE          sign a batch file with the v3 scheme and POST it to a gateway
-    int-hubspot tail               print records from the events or dead-letter topic
+int-hubspot serve              run the gateway (server chosen by INT_HUBSPOT_SERVER)
+int-hubspot check-config       validate the INT_HUBSPOT_* variables and print the settings
+int-hubspot post FILE          sign a batch file with the v3 scheme and POST it to a gateway
+int-hubspot tail               print records from the events or dead-letter topic
 
 OAuth commands (keycloak-bootstrap, keycloak-realm-json, fake-hubspot, tokens, tenants) are listed in
 `int_hubspot_service.oauth_cli`.
@@ -95,12 +95,13 @@ def _serve(_args: argparse.Namespace) -> int:
 
 def _serve_granian(settings: Settings) -> int:
     from granian import Granian  # noqa: PLC0415 - imported only for the chosen server
+    from granian.constants import Interfaces  # noqa: PLC0415
 
     Granian(
         "int_hubspot_service.frontends.granian_app:app",
         address=settings.host,
         port=settings.port,
-        interface="rsgi",
+        interface=Interfaces.RSGI,
         workers=settings.workers,
         log_access=False,
     ).serve()

@@ -88,7 +88,9 @@ class Gateway:
         """POST `body` with a v3 signature computed over `signed_body` (default: the body itself)."""
         timestamp = str(timestamp_ms if timestamp_ms is not None else int(time.time() * 1000))
         uri = signed_uri or self.base_url + path
-        signature = sign_v3(secret.encode(), "POST", uri, signed_body if signed_body is not None else body, timestamp)
+        signature = sign_v3(
+            secret.encode(), "POST", uri, signed_body if signed_body is not None else body, timestamp
+        )
         headers = {
             "content-type": "application/json",
             "x-hubspot-signature-v3": signature,
@@ -193,7 +195,9 @@ class ConsumedRecord:
     offset: int
 
 
-def read_records(topic: str, start_offsets: dict[int, int] | None = None, timeout_s: float = 15.0) -> list[ConsumedRecord]:
+def read_records(
+    topic: str, start_offsets: dict[int, int] | None = None, timeout_s: float = 15.0
+) -> list[ConsumedRecord]:
     """Read every record of `topic` (from `start_offsets` per partition, else the beginning)."""
     consumer = Consumer(
         {

@@ -6,6 +6,7 @@ import json
 import time
 from pathlib import Path
 
+import httpx
 import pytest
 
 from tests.integration.conftest import (
@@ -53,7 +54,9 @@ def test_murmur2_matches_java_vectors() -> None:
         assert as_signed(murmur2(data)) == expected, data
 
 
-@pytest.mark.parametrize("name", ["batch-001-0.json", "batch-005-1.json", "batch-020-2.json", "batch-100-0.json"])
+@pytest.mark.parametrize(
+    "name", ["batch-001-0.json", "batch-005-1.json", "batch-020-2.json", "batch-100-0.json"]
+)
 def test_signed_batch_lands_in_kafka(gateway: Gateway, name: str) -> None:
     body = sample(name)
     events = json.loads(body)
@@ -120,7 +123,9 @@ def test_retry_keeps_event_ids(gateway: Gateway) -> None:
         ("wrong_uri", b"mismatch"),
     ],
 )
-def test_bad_signature_rejected_without_producing(gateway: Gateway, case: str, expected_reason: bytes) -> None:
+def test_bad_signature_rejected_without_producing(
+    gateway: Gateway, case: str, expected_reason: bytes
+) -> None:
     body = sample("batch-005-2.json")
     now_ms = int(time.time() * 1000)
     kwargs: dict[str, object] = {
@@ -141,8 +146,6 @@ def test_bad_signature_rejected_without_producing(gateway: Gateway, case: str, e
 
 
 def test_missing_signature_rejected(gateway: Gateway) -> None:
-    import httpx
-
     response = httpx.post(gateway.base_url + "/webhooks", content=sample("batch-001-0.json"), timeout=10)
 
     assert response.status_code == 401
@@ -164,7 +167,9 @@ def test_poison_body_goes_to_dead_letter_topic(gateway: Gateway) -> None:
 
 def test_poison_event_does_not_block_batch(gateway: Gateway) -> None:
     good = json.loads(sample("batch-005-0.json"))
-    body = json.dumps([good[0], {"portalId": 62515, "occurredAt": 1}, 17, good[1]], separators=(",", ":")).encode()
+    body = json.dumps(
+        [good[0], {"portalId": 62515, "occurredAt": 1}, 17, good[1]], separators=(",", ":")
+    ).encode()
 
     status, records, dead_letters = post_and_read(gateway, body)
 
@@ -185,8 +190,6 @@ def test_oversized_body_gets_413(gateway: Gateway) -> None:
 
 
 def test_health_ready_and_metrics(gateway: Gateway) -> None:
-    import httpx
-
     assert httpx.get(gateway.base_url + "/health", timeout=5).status_code == 200
     ready = httpx.get(gateway.base_url + "/ready", timeout=5)
     assert ready.status_code == 200
@@ -206,7 +209,5 @@ def test_health_ready_and_metrics(gateway: Gateway) -> None:
 
 
 def test_unknown_path_and_method(gateway: Gateway) -> None:
-    import httpx
-
     assert httpx.get(gateway.base_url + "/nope", timeout=5).status_code == 404
     assert httpx.get(gateway.base_url + "/webhooks", timeout=5).status_code in (404, 405)

@@ -6,7 +6,10 @@ import pytest
 
 from int_hubspot.config.settings import ConfigError, load_settings
 
-BASE = {"INT_HUBSPOT_CLIENT_SECRET": "current,previous", "INT_HUBSPOT_PUBLIC_URL": "https://hooks.example.com/"}
+BASE = {
+    "INT_HUBSPOT_CLIENT_SECRET": "current,previous",
+    "INT_HUBSPOT_PUBLIC_URL": "https://hooks.example.com/",
+}
 
 
 def test_defaults_applied() -> None:

@@ -17,15 +17,16 @@ from typing import Any
 from confluent_kafka import KafkaException, Producer
 
 from int_hubspot.config.settings import Settings
-from int_hubspot_service.kafka.delivery import DeliveryBatch, DeliveryOutcome
+from int_hubspot_service.kafka.delivery import DeliveryBatch
 
 __all__ = ["EventProducer", "ProducerQueueFullError", "producer_config"]
 
 log = logging.getLogger(__name__)
 
 # A record is (key, value, headers); a dead letter is (reason, key, value, headers).
-Record = tuple[bytes, bytes, list[tuple[str, bytes]]]
-DeadLetter = tuple[str, bytes | None, bytes, list[tuple[str, bytes]]]
+Headers = list[tuple[str, bytes]]
+Record = tuple[bytes, bytes, Headers]
+DeadLetter = tuple[str, bytes | None, bytes, Headers]
 
 POLL_INTERVAL_S = 0.05
 
@@ -76,7 +77,7 @@ class EventProducer:
         """
         loop = asyncio.get_running_loop()
         batch = DeliveryBatch(loop, self._completed)
-        produce = self.producer.produce
+        produce: Any = self.producer.produce
         events_topic = self.settings.events_topic
         dlq_topic = self.settings.dlq_topic
         produced = 0
@@ -84,9 +85,9 @@ class EventProducer:
             for key, value, headers in records:
                 produce(events_topic, value, key, headers=headers, on_delivery=batch.on_event_delivery)
                 produced += 1
-            for reason, key, value, headers in dead_letters:
+            for reason, dlq_key, raw, dlq_headers in dead_letters:
                 callback = batch.on_dead_letter_delivery(reason)
-                produce(dlq_topic, value, key, headers=headers, on_delivery=callback)
+                produce(dlq_topic, raw, dlq_key, headers=dlq_headers, on_delivery=callback)
                 produced += 1
         except (BufferError, KafkaException) as error:
             batch.seal(produced)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 import time
 import uuid
+from typing import Any
 
 import orjson
 from confluent_kafka import Consumer
@@ -33,13 +34,14 @@ def print_records(bootstrap: str, topic: str, max_records: int, timeout_s: float
             if message.error():
                 print(f"int-hubspot: consumer error: {message.error()}", file=sys.stderr)
                 continue
-            headers = {name: value.decode(errors="replace") for name, value in message.headers() or []}
+            raw_headers: Any = message.headers() or []
+            headers = {name: _text(header_value) for name, header_value in raw_headers}
             value = message.value() or b""
             line = {
                 "topic": message.topic(),
                 "partition": message.partition(),
                 "offset": message.offset(),
-                "key": (message.key() or b"").decode(errors="replace"),
+                "key": _text(message.key()),
                 "headers": headers,
                 "value": _json_or_text(value),
             }
@@ -52,8 +54,16 @@ def print_records(bootstrap: str, topic: str, max_records: int, timeout_s: float
     return 0
 
 
-def _json_or_text(value: bytes) -> object:
+def _text(value: str | bytes | None) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bytes):
+        return value.decode(errors="replace")
+    return value
+
+
+def _json_or_text(value: str | bytes) -> object:
     try:
         return orjson.loads(value)
     except orjson.JSONDecodeError:
-        return value.decode(errors="replace")
+        return _text(value)

@@ -1,0 +1,7 @@
+"""Pure-Python reference implementations of the native functions, for cross-checking them in tests."""
+
+from __future__ import annotations
+
+from int_hubspot.webhook.signature import verify_signature
+
+__all__ = ["verify_signature"]
