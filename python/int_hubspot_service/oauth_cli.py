@@ -74,6 +74,9 @@ def add_oauth_commands(commands: Any) -> None:
     reencrypt = token_commands.add_parser(
         "reencrypt", help="re-encrypt every tenant's tokens under the first key of INT_HUBSPOT_TOKEN_KEYS"
     )
+    reencrypt.add_argument(
+        "--portal", action="append", default=None, metavar="PORTAL_ID", help="only this portal (repeatable)"
+    )
     reencrypt.set_defaults(run=_tokens_reencrypt)
 
     tenants = commands.add_parser("tenants", help="list, inspect or uninstall tenants")
@@ -191,11 +194,11 @@ def _oauth_settings_or_exit() -> Any:
     return oauth
 
 
-def _tokens_reencrypt(_args: argparse.Namespace) -> int:
+def _tokens_reencrypt(args: argparse.Namespace) -> int:
     from int_hubspot_service.oauth.maintenance import reencrypt_all  # noqa: PLC0415
 
     settings = _oauth_settings_or_exit()
-    rewritten, unchanged, failed = asyncio.run(reencrypt_all(settings))
+    rewritten, unchanged, failed = asyncio.run(reencrypt_all(settings, args.portal))
     print(f"tokens reencrypt: {rewritten} tenants re-encrypted, {unchanged} already current, {failed} failed")
     return 1 if failed else 0
 

@@ -16,15 +16,15 @@ __all__ = ["list_tenants", "reencrypt_all", "tenant_status", "uninstall"]
 log = logging.getLogger(__name__)
 
 
-async def reencrypt_all(settings: OAuthSettings) -> tuple[int, int, int]:
-    """Re-encrypt every tenant under the current key, each under its write lock; return counts.
+async def reencrypt_all(settings: OAuthSettings, portal_ids: list[str] | None = None) -> tuple[int, int, int]:
+    """Re-encrypt every tenant (or only `portal_ids`) under the current key, each under its write lock.
 
     Returns (re-encrypted, already current, failed). A tenant that fails is logged and skipped.
     """
     services = OAuthServices.build(settings)
     rewritten = unchanged = failed = 0
     try:
-        for portal_id in await services.store.list_portal_ids():
+        for portal_id in portal_ids or await services.store.list_portal_ids():
             try:
                 async with services.locks.hold(portal_id):
                     changed = await services.store.reencrypt(portal_id)

@@ -62,6 +62,8 @@ class OAuthModule:
 
     def start(self) -> None:
         """Start the Keycloak readiness checker; clients connect on first use."""
+        # httpx logs every request at INFO; the gateway logs its own outcomes, so keep only warnings.
+        logging.getLogger("httpx").setLevel(logging.WARNING)
         self.readiness.start()
         log.info(
             "OAuth enabled: keycloak=%s realm=%s hubspot_api=%s redirect=%s",

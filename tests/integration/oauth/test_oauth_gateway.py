@@ -195,6 +195,13 @@ def test_install_flow_creates_tenant(
     assert "fake-at-" not in status.text
     assert "hsenc" not in status.text
 
+    removed = httpx.delete(
+        f"{oauth_gateway.base_url}/tenants/{portal_id}",
+        headers={"authorization": f"Bearer {admin_tokens['admin']}"},
+        timeout=30,
+    )
+    assert removed.status_code == 200
+
 
 def test_admin_api_needs_role(oauth_gateway: Gateway, admin_tokens: dict[str, str]) -> None:
     url = f"{oauth_gateway.base_url}/tenants/{random_portal_id()}"
