@@ -64,9 +64,9 @@ class OAuthSettings:
 def load_oauth_settings(environ: Mapping[str, str], settings: Settings) -> OAuthSettings | None:
     """Build `OAuthSettings` from `environ`; return None when OAuth is off, raise `ConfigError` when invalid.
 
-    `settings` supplies the public URL (the default redirect URL) and the app client secret: HubSpot uses
-    the same secret to sign webhooks and to authenticate the token exchange, so the current (first) value
-    of `INT_HUBSPOT_CLIENT_SECRET` is the one sent to the token endpoint.
+    `settings` supplies the public URL (the default redirect URL) and the app client secret. HubSpot uses
+    the same secret to sign webhooks and to authenticate the token exchange. The current (first) value of
+    `INT_HUBSPOT_CLIENT_SECRET` is therefore the one sent to the token endpoint.
     """
     reader = _OAuthReader(environ)
     client_id = reader.raw("INT_HUBSPOT_HUBSPOT_CLIENT_ID")

@@ -27,7 +27,7 @@ _PERMANENT_STATUSES = frozenset({"BAD_REFRESH_TOKEN", "BAD_AUTH_CODE", "BAD_CLIE
 
 
 class TokenResponseError(ValueError):
-    """A token or introspection response lacks a required field or holds a value of the wrong type."""
+    """A token or introspection response lacks a required field or contains a value of the wrong type."""
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 
 HubSpot routes:
     GET  /oauth/authorize, /oauth/<accountId>/authorize   302 to redirect_uri with code and state
-                                                          (or error and error_description when told)
+                                                          (or error and error_description when configured)
     POST /oauth/2026-03/token                             authorization_code and refresh_token grants
     POST /oauth/2026-03/token/introspect                  token facts (hub_id, hub_domain, scopes, ...)
     POST /oauth/2026-03/token/revoke                      revokes a token and records the call

@@ -39,7 +39,7 @@ class Reply:
 
 @dataclass
 class Fault:
-    """An injected failure: the next `count` calls of an endpoint answer `status` with `body`."""
+    """An injected failure: the next `count` calls of an endpoint return `status` with `body`."""
 
     status: int
     count: int
@@ -332,7 +332,7 @@ class FakeState:
 
     def _issue(self, kind: str, portal_id: int, scopes: tuple[str, ...]) -> str:
         if kind == "access":
-            # Real access tokens run to several hundred characters; HubSpot asks to allow 512.
+            # Real access tokens run to several hundred characters; HubSpot recommends allowing 512.
             value = "fake-at-" + secrets.token_urlsafe(300)
             expires_at: float | None = time.time() + self.behaviour.expires_in
         else:

@@ -27,7 +27,7 @@ __all__ = ["build_robyn_app"]
 log = logging.getLogger(__name__)
 
 ROUTES = (("POST", "/webhooks"), ("GET", "/health"), ("GET", "/ready"), ("GET", "/metrics"))
-# Routes of the OAuth module; the gateway answers 404 on them when OAuth is off.
+# Routes of the OAuth module; the gateway returns 404 on them when OAuth is off.
 OAUTH_ROUTES = (
     ("GET", "/oauth/install"),
     ("GET", "/oauth/callback"),

@@ -34,7 +34,7 @@ class HubSpotError(Exception):
 
 
 class HubSpotUnavailableError(HubSpotError):
-    """HubSpot could not be reached or answered 5xx or 429; `retry_after_s` is set when HubSpot gave one."""
+    """HubSpot could not be reached or returned 5xx or 429; `retry_after_s` is set when HubSpot gave one."""
 
     def __init__(self, message: str, status: int | None = None, retry_after_s: float | None = None) -> None:
         super().__init__(message, status)

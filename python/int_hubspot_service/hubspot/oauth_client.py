@@ -72,7 +72,7 @@ class HubSpotOAuthClient:
             raise HubSpotRequestError(f"HubSpot's introspection response is invalid: {error}") from error
 
     async def revoke(self, refresh_token: str) -> None:
-        """Revoke a refresh token; a token HubSpot no longer knows counts as revoked."""
+        """Revoke a refresh token; a token HubSpot no longer recognizes counts as revoked."""
         form = {"token": refresh_token, "token_type_hint": "refresh_token"}
         try:
             await self._post(REVOKE_PATH, form, "token revocation")
@@ -107,13 +107,13 @@ class HubSpotOAuthClient:
 def _classify(response: httpx.Response, body: Any, action: str) -> HubSpotError:
     status = response.status_code
     error_body = parse_oauth_error(body)
-    summary = f"HubSpot {action} answered {status}: {error_body.describe()}"
+    summary = f"HubSpot {action} returned {status}: {error_body.describe()}"
     if error_body.correlation_id:
         summary += f" (correlationId {error_body.correlation_id})"
     if status == 429 or status >= 500:
         return HubSpotUnavailableError(summary, status, _retry_after(response))
     if status == 200:
-        return HubSpotUnavailableError(f"HubSpot {action} answered 200 without a JSON object", status)
+        return HubSpotUnavailableError(f"HubSpot {action} returned 200 without a JSON object", status)
     if error_body.is_invalid_grant:
         return HubSpotGrantError(summary, status, error_body)
     return HubSpotRequestError(summary, status, error_body)

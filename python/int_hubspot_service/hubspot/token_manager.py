@@ -130,7 +130,7 @@ class TokenManager:
             raise NeedsReauthError(f"tenant {portal_id} needs a new install; its refresh token was rejected")
         tokens = self._store.decrypt_tokens(tenant)
         if tokens is None:
-            raise TenantNotInstalledError(f"tenant {portal_id} holds no tokens; install the app again")
+            raise TenantNotInstalledError(f"tenant {portal_id} has no stored tokens; install the app again")
 
         due_at = refresh_due_at(tokens.expires_at, self._policy.margin_s, self._random())
         if self._clock() < due_at:

@@ -1,10 +1,11 @@
 """One writer per tenant at a time: an asyncio lock per tenant plus a lease held in Keycloak.
 
 Within a process, coroutines of one tenant queue on an `asyncio.Lock`. Across processes and pods, the
-holder owns a child group `/hubspot-tenant-leases/<portalId>`: Keycloak rejects a second child group of
+holder owns a child group `/hubspot-tenant-leases/<portalId>`. Keycloak rejects a second child group of
 the same name with 409, so creating it is an atomic test-and-set. The group carries its owner and an
-expiry; a lease past its expiry is taken over by deleting it by id (only one deleter gets 204) and
-creating it again. Release deletes the lease by its id, so a writer never removes a lease it lost.
+expiry. A lease past its expiry is taken over by deleting it by id, which only one deleter can do
+(204), and creating it again. Release deletes the lease by its id, so a writer never removes a lease
+it lost.
 
 NOTE: a holder paused for longer than the lease time (`LEASE_TTL_S`) loses the lease to the next
 writer, and both may then write. Every operation done under the lease is bounded by HTTP timeouts

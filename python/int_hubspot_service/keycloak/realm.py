@@ -34,7 +34,7 @@ TENANTS_GROUP = "hubspot-tenants"
 LEASES_GROUP = "hubspot-tenant-leases"
 
 # User attributes of a tenant's technical user and the maximum length of each value. Encrypted values
-# hold a HubSpot access token (HubSpot asks integrators to allow 512 characters) plus 28 bytes of nonce
+# hold a HubSpot access token (HubSpot recommends allowing 512 characters) plus 28 bytes of nonce
 # and tag, base64-encoded with a prefix: about 750 characters, so 2048 leaves room.
 USER_ATTRIBUTES: dict[str, int] = {
     "hubspot_portal_id": 32,

@@ -111,7 +111,7 @@ class TenantStore:
         return sorted(str(child["name"]) for child in children)
 
     def decrypt_tokens(self, tenant: Tenant) -> TenantTokens | None:
-        """Return the tenant's decrypted tokens, or None when it holds none.
+        """Return the tenant's decrypted tokens, or None when it has none.
 
         Raises `EnvelopeError` when a value does not decrypt for this tenant (wrong key or copied value).
         """

@@ -2,7 +2,7 @@
 
 `build_oauth_module(settings, registry)` returns None when OAuth is off (no INT_HUBSPOT_HUBSPOT_CLIENT_ID),
 so a gateway without OAuth settings runs exactly as before. Webhooks never depend on this module: when
-Keycloak is down the OAuth and tenant routes answer 503 and `/ready` lists Keycloak under `degraded`.
+Keycloak is down the OAuth and tenant routes respond with 503 and `/ready` lists Keycloak under `degraded`.
 """
 
 from __future__ import annotations

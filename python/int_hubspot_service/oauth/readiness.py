@@ -13,7 +13,7 @@ log = logging.getLogger(__name__)
 
 
 class KeycloakReadiness:
-    """Checks that the realm's public endpoint of Keycloak answers 200."""
+    """Checks that the realm's public endpoint of Keycloak returns 200."""
 
     def __init__(self, keycloak_url: str, realm: str, interval_s: float, timeout_s: float = 3.0) -> None:
         self._url = f"{keycloak_url}/realms/{realm}"
@@ -51,7 +51,7 @@ class KeycloakReadiness:
             self._failures = failures
         if changed:
             if failures:
-                log.warning("Keycloak not reachable; OAuth routes answer 503: %s", failures["keycloak"])
+                log.warning("Keycloak not reachable; OAuth routes respond with 503: %s", failures["keycloak"])
             else:
                 log.info("Keycloak reachable at %s", self._url)
         return failures

@@ -8,7 +8,7 @@ NOTE: the used-nonce record lives in process memory, so with several gateway pro
 state could pass once in another process. Such a replay still needs the victim's cookie and a fresh
 authorization code, because HubSpot accepts each code only once.
 
-Answers: 302 on install; 200 success page; 400 for HubSpot's `?error=`, a bad, reused or expired state
+Responses: 302 on install; 200 success page; 400 for HubSpot's `?error=`, a bad, reused or expired state
 or a rejected code; 502 when HubSpot is unreachable or rejects the app; 503 while Keycloak is down.
 """
 
@@ -261,7 +261,7 @@ class OAuthRoutes:
             return None
         self._metrics.installs.labels("keycloak_unavailable").inc()
         log.warning(
-            "OAuth %s answered 503: Keycloak is not reachable: %s", step, failures.get("keycloak", "")
+            "OAuth %s responded with 503: Keycloak is not reachable: %s", step, failures.get("keycloak", "")
         )
         return html_page(
             503,
@@ -275,7 +275,7 @@ class OAuthRoutes:
     ) -> HttpResponse:
         self._metrics.installs.labels(outcome).inc()
         level = logging.ERROR if status >= 500 else logging.WARNING
-        log.log(level, "OAuth callback answered %d (%s): %s", status, outcome, log_detail or message)
+        log.log(level, "OAuth callback responded with %d (%s): %s", status, outcome, log_detail or message)
         return html_page(status, title, message, [("set-cookie", self._cookie("", 0))])
 
     def _cookie(self, value: str, max_age: int) -> str:

@@ -1,7 +1,7 @@
 """Bearer-token check of the tenant admin API: a Keycloak access token with the admin realm role.
 
-The token's signature is verified against the realm's published keys (JWKS, fetched and cached; fetched
-again when a token names an unknown key id, at most once per 30 s). The issuer must be
+The token's signature is verified against the realm's published keys (JWKS), which are cached. They are
+fetched again when a token names an unknown key id, at most once per 30 s. The issuer must be
 `<INT_HUBSPOT_KEYCLOAK_URL>/realms/<realm>`, the token must not be expired, and `realm_access.roles` must
 hold INT_HUBSPOT_KEYCLOAK_ADMIN_ROLE.
 """

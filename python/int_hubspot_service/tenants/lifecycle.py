@@ -82,7 +82,7 @@ class LifecyclePublisher:
 
 @dataclass(frozen=True)
 class UninstallResult:
-    """What an uninstall did; `found` is False when the portal had no tenant."""
+    """Outcome of an uninstall; `found` is False when the portal had no tenant."""
 
     portal_id: str
     found: bool

@@ -1,9 +1,9 @@
 """`GET /tenants/<portalId>` (status) and `DELETE /tenants/<portalId>` (uninstall), for admins only.
 
-Both need `Authorization: Bearer <Keycloak access token>` with the admin realm role. Answers: 200 with
+Both need `Authorization: Bearer <Keycloak access token>` with the admin realm role. Responses: 200 with
 JSON; 401 no or invalid token; 403 token without the role; 404 unknown portal; 502 HubSpot refused or
 failed the revocation (repeat, or pass `?force=true` to uninstall without it); 503 Keycloak or Kafka
-unavailable. No answer ever carries a token.
+unavailable. No response ever carries a token.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""A separate process that asks for a tenant's access token; run by test_concurrent_processes_one_refresh.
+"""A separate process that requests a tenant's access token; run by test_concurrent_processes_one_refresh.
 
 Arguments: portal id, clock offset in seconds, and a file whose appearance starts the calls. Prints a
 fingerprint of the token it got (never the token itself).

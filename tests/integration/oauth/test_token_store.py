@@ -48,8 +48,8 @@ from .conftest import (
 pytestmark = pytest.mark.integration
 
 BOOTSTRAP = "127.0.0.1:9092"
-# With a 300 s margin and up to 20 % jitter, a refresh falls due between 360 s and 300 s before expiry,
-# so a clock 299 s short of the fake's 1800 s lifetime finds every token due but not expired.
+# With a 300 s margin and up to 20 % jitter, a refresh falls due between 360 s and 300 s before expiry.
+# A clock 299 s short of the fake's 1800 s lifetime therefore finds every token due but not expired.
 DUE_OFFSET_S = 1800 - 299
 
 
