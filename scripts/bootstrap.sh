@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Checks the machine for the tools the project builds with and installs the missing Debian packages.
-# Rust must come from rustup (Debian's rustc is too old for PyO3); the script says so if cargo is absent.
+# Rust must come from rustup (Debian's rustc is too old for PyO3); the script reports it if cargo is missing.
 set -euo pipefail
 
 missing=()

@@ -3,7 +3,7 @@
 #
 #   scripts/kafka.sh start    fetch the jars if needed, format, start, wait, create topics (idempotent)
 #   scripts/kafka.sh stop     stop the broker this script started (by its recorded PID)
-#   scripts/kafka.sh status   print whether the broker answers
+#   scripts/kafka.sh status   print whether the broker responds
 #
 # Jars come from Maven Central through Maven and are cached in .cache/kafka/; broker data and logs
 # live in .run/kafka/. A broker already answering on the port is reused, never restarted.

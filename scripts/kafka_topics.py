@@ -1,4 +1,4 @@
-"""Wait until a Kafka broker answers, then create topics that do not exist yet.
+"""Wait until a Kafka broker responds, then create topics that do not exist yet.
 
     python scripts/kafka_topics.py --bootstrap 127.0.0.1:9092 --topic hubspot.events:12 --topic ...
 
@@ -35,13 +35,13 @@ def main() -> int:
                 return 1
             time.sleep(0.5)
 
-    wanted = []
+    missing_topics = []
     for spec in args.topic:
         name, _, partitions = spec.partition(":")
         if name not in existing:
-            wanted.append(NewTopic(name, num_partitions=int(partitions or 1), replication_factor=1))
-    if wanted:
-        for name, future in admin.create_topics(wanted).items():
+            missing_topics.append(NewTopic(name, num_partitions=int(partitions or 1), replication_factor=1))
+    if missing_topics:
+        for name, future in admin.create_topics(missing_topics).items():
             try:
                 future.result(timeout=30)
             except KafkaException as error:

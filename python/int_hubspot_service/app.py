@@ -1,8 +1,8 @@
 """The gateway application: routes, per-process resources and their start and stop.
 
-One `Gateway` exists per worker process. Front ends call `start()` in each worker before serving,
-`dispatch()` per request and `stop()` on shutdown; `stop()` flushes the producer so acknowledged work
-is never dropped.
+One `Gateway` exists per worker process. Front ends call `start()` in each worker before serving and
+`dispatch()` per request. On shutdown they call `stop()`, which flushes the producer so that records
+already handed to Kafka are delivered before the process exits.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from int_hubspot_service.ingest import IngestCore
 from int_hubspot_service.kafka.producer import EventProducer
 from int_hubspot_service.oauth.module import OAuthModule, build_oauth_module
 from int_hubspot_service.readiness import KafkaReadiness
-from int_hubspot_service.telemetry.metrics import CONTENT_TYPE, Metrics
+from int_hubspot_service.telemetry.metrics import CONTENT_TYPE, UNMATCHED_ROUTE, Metrics
 
 __all__ = ["Gateway"]
 
@@ -32,7 +32,7 @@ class Gateway:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.metrics = Metrics()
+        self.metrics = Metrics(settings.metrics_portal_ids)
         self.producer: EventProducer | None = None
         self.readiness: KafkaReadiness | None = None
         self.ingest: IngestCore | None = None
@@ -45,6 +45,7 @@ class Gateway:
         topics = (self.settings.events_topic, self.settings.dlq_topic)
         self.readiness = KafkaReadiness(self.producer.producer, topics, self.settings.ready_check_interval_s)
         self.readiness.start()
+        self.metrics.observe_producer(lambda: self.producer.pending if self.producer is not None else 0)
         self.ingest = IngestCore(self.settings, self.producer, self.metrics)
         self.routes = [
             Route("POST", "/webhooks", self.ingest.handle_webhook),
@@ -53,7 +54,7 @@ class Gateway:
             Route("GET", "/metrics", self.render_metrics),
         ]
         # OAuth install, tenant admin and token refresh: only when INT_HUBSPOT_HUBSPOT_CLIENT_ID is set.
-        self.oauth = build_oauth_module(self.settings, self.metrics.registry)
+        self.oauth = build_oauth_module(self.settings, self.metrics)
         if self.oauth is not None:
             self.oauth.start()
             self.routes.extend(self.oauth.routes())
@@ -74,17 +75,22 @@ class Gateway:
         if self.producer is not None:
             undelivered = self.producer.close(timeout_s=10.0)
             log.info("gateway worker stopped; %d records left undelivered", undelivered)
+        self.metrics.shutdown()
 
     async def dispatch(self, request: HttpRequest) -> HttpResponse:
         """Route one request to its handler."""
         path_known = False
         for route in self.routes:
             if route.matches(request.method, request.path):
-                return await route.handler(request)
+                response = await route.handler(request)
+                self.metrics.count_request(route.path, response.status)
+                return response
             if route.path == request.path:
                 path_known = True
         if path_known:
+            self.metrics.count_request(request.path, 405)
             return HttpResponse(405, [("content-type", "application/json")], _METHOD_NOT_ALLOWED)
+        self.metrics.count_request(UNMATCHED_ROUTE, 404)
         return _NOT_FOUND
 
     async def health(self, _request: HttpRequest) -> HttpResponse:
@@ -101,6 +107,4 @@ class Gateway:
         return HttpResponse(status, [("content-type", "application/json")], body)
 
     async def render_metrics(self, _request: HttpRequest) -> HttpResponse:
-        if self.producer is not None:
-            self.metrics.pending_records.set(self.producer.pending)
         return HttpResponse(200, [("content-type", CONTENT_TYPE)], self.metrics.render())

@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from urllib.parse import urlsplit
 
 from int_hubspot.config.settings import ConfigError, Settings, load_settings
-from int_hubspot_service.logs import configure_logging
+from int_hubspot_service.logs import configure_logging, granian_log_config
 from int_hubspot_service.oauth_cli import add_oauth_commands
 
 __all__ = ["main"]
@@ -84,7 +84,7 @@ def _check_config(_args: argparse.Namespace) -> int:
 
 def _serve(_args: argparse.Namespace) -> int:
     settings = _settings_or_exit()
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.client_secrets.values)
     if _port_in_use(settings.host, settings.port):
         print(f"int-hubspot: port {settings.port} on {settings.host} is already in use", file=sys.stderr)
         return 2
@@ -104,16 +104,23 @@ def _serve_granian(settings: Settings) -> int:
         interface=Interfaces.RSGI,
         workers=settings.workers,
         log_access=False,
+        log_dictconfig=granian_log_config(),
     ).serve()
     return 0
 
 
 def _serve_robyn(settings: Settings) -> int:
-    # Robyn reads its process options from sys.argv when the application object is built.
-    sys.argv = [sys.argv[0], "--processes", str(settings.workers), "--workers", "1", "--disable-openapi"]
-    from int_hubspot_service.frontends.robyn_app import build_robyn_app  # noqa: PLC0415
+    # Robyn reads its process options from sys.argv when the application object is built. One
+    # process only: Robyn's multi-process mode ends its workers with SIGKILL, which skips the flush.
+    sys.argv = [sys.argv[0], "--processes", "1", "--workers", "1", "--disable-openapi", "--log-level", "WARN"]
+    from int_hubspot_service.frontends.robyn_app import (  # noqa: PLC0415
+        build_robyn_app,
+        install_shutdown_handler,
+    )
 
-    build_robyn_app(settings).start(host=settings.host, port=settings.port, _check_port=False)
+    robyn, gateway, in_flight = build_robyn_app(settings)
+    install_shutdown_handler(gateway, in_flight)
+    robyn.start(host=settings.host, port=settings.port, _check_port=False)
     return 0
 
 

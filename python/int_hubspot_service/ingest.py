@@ -1,6 +1,6 @@
-"""The ingest core: verify a webhook request, normalize its events, and answer once Kafka holds them.
+"""The ingest core: verify a webhook request, normalize its events, respond once Kafka has them.
 
-The core knows nothing of the HTTP server in front of it. It answers:
+The core knows nothing of the HTTP server in front of it. It responds with:
 - 204 when every event is acknowledged by Kafka (poison events acknowledged on the dead-letter topic);
 - 401 when the signature is missing or invalid or the timestamp is outside the window (nothing is
   parsed and nothing is produced);
@@ -24,6 +24,7 @@ from int_hubspot.ratelimit import TenantBuckets
 from int_hubspot.webhook import SignatureError, normalize_batch, verify_signature
 from int_hubspot_service.http import HttpRequest, HttpResponse
 from int_hubspot_service.kafka.producer import DeadLetter, EventProducer, ProducerQueueFullError
+from int_hubspot_service.logs import bind_request, new_request_id, portal_id_var
 from int_hubspot_service.telemetry.metrics import Metrics
 
 __all__ = ["IngestCore", "signed_uri"]
@@ -79,15 +80,14 @@ class IngestCore:
             )
 
     async def handle_webhook(self, request: HttpRequest) -> HttpResponse:
-        """Answer one webhook request; see the module docstring for the status codes."""
-        try:
-            response = await self._ingest(request)
-        except _RejectedError as rejection:
-            response = rejection.response
-        status = str(response.status)
-        self.metrics.webhook_requests.labels(status).inc()
+        """Handle one webhook request; the module docstring lists the status codes."""
+        with bind_request(new_request_id()):
+            try:
+                response = await self._ingest(request)
+            except _RejectedError as rejection:
+                response = rejection.response
         elapsed_s = max(0.0, time.time() - request.received_at_ms / 1000)
-        self.metrics.ack_latency.labels(status).observe(elapsed_s)
+        self.metrics.record_ack(response.status, elapsed_s)
         return response
 
     async def _ingest(self, request: HttpRequest) -> HttpResponse:
@@ -101,6 +101,8 @@ class IngestCore:
         self._verify(request)
 
         records, poison = normalize_batch(request.body, request.received_at_ms)
+        if records:
+            portal_id_var.set(records[0][0].decode())  # reset when bind_request() exits
         if self._tenant_buckets is not None and records:
             self._check_tenant_rate(records[0][0], len(records))
         dead_letters = [_dead_letter(item, request.received_at_ms) for item in poison]
@@ -109,34 +111,31 @@ class IngestCore:
                 "batch has %d poison item(s); first reason %s; sending them to the dead-letter topic",
                 len(poison),
                 poison[0][1],
+                extra={"portal_id": _portal_of(poison[0][4])},
             )
 
         event_records = [(key, value, headers) for key, value, headers, _event_id in records]
         try:
             future = self.producer.submit(event_records, dead_letters)
         except ProducerQueueFullError as error:
-            self.metrics.delivery_errors.labels("queue_full").inc()
-            log.warning("Kafka producer queue is full (%s); answering 503", error)
+            self.metrics.record_delivery_error("queue_full")
+            log.warning("Kafka producer queue is full (%s); responding with 503", error)
             return self._unavailable("producer_queue_full", "the Kafka producer queue is full")
 
         try:
             outcome = await asyncio.wait_for(asyncio.shield(future), self._ack_timeout_s)
         except TimeoutError:
-            self.metrics.delivery_errors.labels("ack_timeout").inc()
+            self.metrics.record_delivery_error("ack_timeout")
             log.warning(
-                "Kafka did not acknowledge %d record(s) within %d ms; answering 503",
+                "Kafka did not acknowledge %d record(s) within %d ms; responding with 503",
                 len(event_records) + len(dead_letters),
                 self.settings.ack_timeout_ms,
             )
             return self._unavailable("ack_timeout", "Kafka did not acknowledge the events in time")
 
-        self.metrics.events_produced.inc(outcome.delivered)
-        for reason, count in outcome.dead_lettered.items():
-            self.metrics.dead_letter_records.labels(reason).inc(count)
+        self.metrics.record_delivery(outcome, event_records)
         if not outcome.ok:
-            for name, count in outcome.errors.items():
-                self.metrics.delivery_errors.labels(name).inc(count)
-            log.error("Kafka rejected records of a batch: %s; answering 503", outcome.errors)
+            log.error("Kafka rejected records of a batch: %s; responding with 503", outcome.errors)
             return self._unavailable("delivery_failed", "Kafka rejected some of the events")
         return HttpResponse(204)
 
@@ -163,11 +162,11 @@ class IngestCore:
                 if failure is None:
                     failure, failed_version = error, version
                 continue
-            self.metrics.signature_checks.labels("ok", version).inc()
+            self.metrics.record_signature("ok", version)
             return
 
         assert failure is not None
-        self.metrics.signature_checks.labels(failure.reason, failed_version).inc()
+        self.metrics.record_signature(failure.reason, failed_version)
         log.info("rejected webhook request: %s (%s)", failure.reason, failure)
         raise _RejectedError(_json_error(401, failure.reason, str(failure)))
 
@@ -182,7 +181,7 @@ class IngestCore:
             return
         retry_after = str(max(1, math.ceil(wait_s)))
         log.info(
-            "portal %s is over its inbound rate of %d events/s; answering 429",
+            "portal %s is over its inbound rate of %d events/s; responding with 429",
             portal_id.decode(),
             self.settings.tenant_events_per_second,
         )
@@ -214,6 +213,10 @@ def _dead_letter(item: tuple[int, str, str, bytes, int | None], received_at_ms: 
         key = str(portal_id).encode()
         headers.append(("portal_id", key))
     return reason, key, raw, headers
+
+
+def _portal_of(portal_id: int | None) -> str | None:
+    return None if portal_id is None else str(portal_id)
 
 
 def _json_error(status: int, code: str, message: str) -> HttpResponse:

@@ -1,4 +1,4 @@
-"""Readiness checks run in a background thread, so `/ready` answers from a cached result at once."""
+"""Readiness checks run in a background thread, so `/ready` responds from a cached result at once."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ log = logging.getLogger(__name__)
 
 
 class KafkaReadiness:
-    """Checks that the broker answers and that the events and dead-letter topics exist."""
+    """Checks that the broker responds and that the events and dead-letter topics exist."""
 
     def __init__(self, producer: Any, topics: tuple[str, ...], interval_s: float) -> None:
         self._producer = producer
@@ -53,7 +53,7 @@ class KafkaReadiness:
             if failures:
                 log.warning("not ready: %s", failures)
             else:
-                log.info("ready: Kafka answers and the topics exist")
+                log.info("ready: Kafka responds and the topics exist")
         return failures
 
     def _run(self) -> None:

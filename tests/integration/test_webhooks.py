@@ -197,14 +197,15 @@ def test_health_ready_and_metrics(gateway: Gateway) -> None:
 
     metrics = httpx.get(gateway.base_url + "/metrics", timeout=5).text
     for name in (
-        "int_hubspot_webhook_requests_total",
-        "int_hubspot_signature_checks_total",
+        "int_hubspot_http_server_requests_total",
+        "int_hubspot_webhook_signature_checks_total",
         "int_hubspot_events_produced_total",
         "int_hubspot_dead_letter_records_total",
-        "int_hubspot_ack_latency_seconds_bucket",
+        "int_hubspot_webhook_ack_latency_seconds_bucket",
+        "int_hubspot_webhook_to_kafka_latency_seconds_bucket",
     ):
         assert name in metrics, name
-    assert 'int_hubspot_webhook_requests_total{status="204"}' in metrics
+    assert 'int_hubspot_http_server_requests_total{route="/webhooks",status="204"}' in metrics
     assert 'outcome="mismatch"' in metrics
 
 

@@ -71,3 +71,8 @@ def test_signature_versions_parsed() -> None:
 def test_same_topic_twice_rejected() -> None:
     with pytest.raises(ConfigError, match="must differ"):
         load_settings({**BASE, "INT_HUBSPOT_DLQ_TOPIC": "hubspot.events"})
+
+
+def test_robyn_with_several_workers_rejected() -> None:
+    with pytest.raises(ConfigError, match="INT_HUBSPOT_WORKERS must be 1"):
+        load_settings({**BASE, "INT_HUBSPOT_SERVER": "robyn", "INT_HUBSPOT_WORKERS": "2"})

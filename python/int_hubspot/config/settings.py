@@ -17,6 +17,9 @@ SIGNATURE_VERSIONS = ("v1", "v2", "v3")
 SERVERS = ("granian", "robyn")
 COMPRESSION_TYPES = ("none", "gzip", "snappy", "lz4", "zstd")
 
+# Each listed portal adds one series to the per-tenant metrics; the cap keeps Prometheus cardinality bounded.
+MAX_METRICS_PORTAL_IDS = 50
+
 # HubSpot counts a webhook response slower than 5 s as a failure and retries it, so the gateway
 # answers 503 itself before then.
 HUBSPOT_TIMEOUT_MS = 5_000
@@ -69,6 +72,7 @@ class Settings:
     log_level: str = "INFO"
     tenant_events_per_second: int = 0  # 0 turns the inbound per-tenant limit off
     tenant_burst_events: int = 5_000
+    metrics_portal_ids: tuple[str, ...] = ()
 
 
 def load_settings(environ: Mapping[str, str]) -> Settings:
@@ -110,7 +114,13 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         log_level=reader.choice("INT_HUBSPOT_LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR")),
         tenant_events_per_second=reader.integer("INT_HUBSPOT_TENANT_EVENTS_PER_SECOND", 0, 0, 10_000_000),
         tenant_burst_events=reader.integer("INT_HUBSPOT_TENANT_BURST_EVENTS", 5_000, 1, 100_000_000),
+        metrics_portal_ids=reader.portal_ids("INT_HUBSPOT_METRICS_PORTAL_IDS", MAX_METRICS_PORTAL_IDS),
     )
+    if settings.server == "robyn" and settings.workers > 1:
+        reader.problems.append(
+            "INT_HUBSPOT_WORKERS must be 1 with INT_HUBSPOT_SERVER=robyn: Robyn stops extra worker "
+            "processes with SIGKILL, so records could be lost; run more replicas instead"
+        )
     if settings.events_topic == settings.dlq_topic:
         reader.problems.append("INT_HUBSPOT_DLQ_TOPIC must differ from INT_HUBSPOT_EVENTS_TOPIC")
     if reader.problems:
@@ -174,6 +184,20 @@ class _Reader:
                 f"{name}={value!r} is not a valid Kafka topic name (letters, digits, '.', '_', '-')"
             )
         return value
+
+    def portal_ids(self, name: str, maximum: int) -> tuple[str, ...]:
+        value = self.raw(name)
+        if value is None:
+            return ()
+        items = tuple(dict.fromkeys(item.strip() for item in value.split(",") if item.strip()))
+        invalid = [item for item in items if not item.isdigit()]
+        if invalid:
+            self.problems.append(f"{name} lists {', '.join(invalid)}, which are not decimal portal ids")
+            return ()
+        if len(items) > maximum:
+            self.problems.append(f"{name} lists {len(items)} portals; the limit is {maximum}")
+            return ()
+        return items
 
     def secrets(self, name: str) -> Secrets:
         value = self.environ.get(name, "")

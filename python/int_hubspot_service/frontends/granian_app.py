@@ -16,6 +16,7 @@ from int_hubspot.config.settings import load_settings
 from int_hubspot_service.app import Gateway
 from int_hubspot_service.http import HttpRequest, HttpResponse
 from int_hubspot_service.logs import configure_logging
+from int_hubspot_service.telemetry.metrics import UNMATCHED_ROUTE
 
 __all__ = ["RsgiApplication", "app"]
 
@@ -28,7 +29,7 @@ class RsgiApplication:
 
     def __rsgi_init__(self, _loop: asyncio.AbstractEventLoop) -> None:
         settings = load_settings(os.environ)
-        configure_logging(settings.log_level)
+        configure_logging(settings.log_level, settings.client_secrets.values)
         self.gateway = Gateway(settings)
         self.gateway.start()
 
@@ -49,7 +50,7 @@ class RsgiApplication:
             response = HttpResponse(
                 413, [("content-type", "application/json")], b'{"error":"body_too_large"}'
             )
-            gateway.metrics.webhook_requests.labels("413").inc()
+            gateway.metrics.count_request(scope.path if scope.path == "/webhooks" else UNMATCHED_ROUTE, 413)
         else:
             request = HttpRequest(
                 scope.method, scope.path, scope.query_string, headers, body, received_at_ms, scope.client

@@ -7,11 +7,18 @@ URI HubSpot signed:
 - it drops a trailing slash from the path, so the target URL must not end with "/".
 Requests that break either rule fail signature verification with 401. Use Granian (the default)
 for such target URLs.
+
+Shutdown: on SIGTERM, actix stops accepting connections, but Robyn 0.88 neither runs its shutdown
+handlers nor returns from its event loop in single-process mode. `install_shutdown_handler()` makes
+SIGTERM and SIGINT wait for in-flight requests, flush the producer and exit the process.
 """
 
 from __future__ import annotations
 
 import logging
+import os
+import signal
+import threading
 import time
 from typing import Any
 from urllib.parse import urlencode
@@ -22,7 +29,7 @@ from int_hubspot.config.settings import Settings
 from int_hubspot_service.app import Gateway
 from int_hubspot_service.http import HttpRequest, HttpResponse
 
-__all__ = ["build_robyn_app"]
+__all__ = ["build_robyn_app", "install_shutdown_handler"]
 
 log = logging.getLogger(__name__)
 
@@ -36,10 +43,18 @@ OAUTH_ROUTES = (
 )
 
 
-def build_robyn_app(settings: Settings) -> Robyn:
-    """Return a Robyn application serving the gateway routes; one `Gateway` per Robyn process."""
+class _InFlight:
+    """Counts requests being handled, so shutdown can wait for them."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+
+def build_robyn_app(settings: Settings) -> tuple[Robyn, Gateway, _InFlight]:
+    """Return a Robyn application serving the gateway routes, its `Gateway` and in-flight counter."""
     robyn = Robyn(__file__)
     gateway = Gateway(settings)
+    in_flight = _InFlight()
     warned_about_query = False
 
     @robyn.startup_handler
@@ -76,12 +91,41 @@ def build_robyn_app(settings: Settings) -> Robyn:
             received_at_ms,
             request.ip_addr or "",
         )
-        response = await gateway.dispatch(http_request)
+        in_flight.count += 1
+        try:
+            response = await gateway.dispatch(http_request)
+        finally:
+            in_flight.count -= 1
         return _to_robyn(response)
 
     for method, path in ROUTES + OAUTH_ROUTES:
         robyn.add_route(method, path, handle, include_in_schema=False)
-    return robyn
+    return robyn, gateway, in_flight
+
+
+def install_shutdown_handler(gateway: Gateway, in_flight: _InFlight) -> None:
+    """Make SIGTERM and SIGINT drain in-flight requests, flush the producer and exit with status 0.
+
+    Must run in the main thread before the server starts. The wait is bounded by the ack timeout
+    plus two seconds, after which requests still waiting have already received a 503 response.
+    """
+
+    def drain_and_exit() -> None:
+        deadline = time.monotonic() + gateway.settings.ack_timeout_ms / 1000 + 2.0
+        while in_flight.count > 0 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        if in_flight.count > 0:
+            log.warning("%d request(s) still in flight at shutdown", in_flight.count)
+        gateway.stop()
+        logging.shutdown()
+        os._exit(0)
+
+    def on_signal(signum: int, _frame: object) -> None:
+        log.info("received %s; draining and stopping", signal.Signals(signum).name)
+        threading.Thread(target=drain_and_exit, name="robyn-shutdown", daemon=True).start()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
 
 
 def _rebuild_query(params: dict[str, list[str]]) -> str:

@@ -142,7 +142,7 @@ class TokenManager:
         except HubSpotGrantError as error:
             await self._store.mark_needs_reauth(portal_id, str(error), int(self._clock()))
             self._remember_needs_reauth(portal_id)
-            self._on_refresh("needs_reauth")
+            self._on_refresh("invalid_grant")
             log.warning(
                 "HubSpot rejected the refresh token of tenant %s; marked needs_reauth, no further refresh "
                 "until the portal installs the app again: %s",
@@ -151,7 +151,7 @@ class TokenManager:
             )
             raise NeedsReauthError(f"tenant {portal_id} needs a new install: {error}") from error
         except HubSpotUnavailableError as error:
-            self._on_refresh("failed")
+            self._on_refresh("error")
             if self._clock() < tokens.expires_at:
                 log.warning(
                     "refresh of tenant %s failed; serving the current token until it expires: %s",
@@ -167,7 +167,7 @@ class TokenManager:
         expires_at = float(tenant.access_token_expires_at or self._clock() + response.expires_in)
         due_at = refresh_due_at(expires_at, self._policy.margin_s, self._random())
         self._cache[portal_id] = _Cached(response.access_token, expires_at, due_at)
-        self._on_refresh("refreshed")
+        self._on_refresh("success")
         log.info(
             "refreshed the access token of tenant %s; expires in %d s, new refresh token: %s",
             portal_id,

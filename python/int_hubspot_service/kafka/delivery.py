@@ -17,7 +17,7 @@ __all__ = ["DeliveryBatch", "DeliveryOutcome"]
 
 @dataclass(slots=True)
 class DeliveryOutcome:
-    """What Kafka reported for all the records of one request."""
+    """The delivery reports Kafka returned for all the records of one request."""
 
     delivered: int = 0
     dead_lettered: dict[str, int] = field(default_factory=dict)
@@ -33,7 +33,7 @@ class DeliveryBatch:
 
     Only the poller thread writes `settled` and `outcome` (callbacks run inside `Producer.poll()`), and
     only the request's thread writes `expected` and then `sealed`. Both sides check for completion
-    after their own write, so at least one of them sees it; `resolve()` is idempotent.
+    after their own write, so at least one of them detects it; `resolve()` is idempotent.
     """
 
     __slots__ = ("completed", "expected", "future", "loop", "outcome", "sealed", "settled")

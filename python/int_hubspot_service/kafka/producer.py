@@ -22,6 +22,8 @@ from int_hubspot_service.kafka.delivery import DeliveryBatch
 __all__ = ["EventProducer", "ProducerQueueFullError", "producer_config"]
 
 log = logging.getLogger(__name__)
+# librdkafka's own log lines (connection failures, retries) come through this logger, so they are JSON too.
+client_log = logging.getLogger("int_hubspot_service.kafka.librdkafka")
 
 # A record is (key, value, headers); a dead letter is (reason, key, value, headers).
 Headers = list[tuple[str, bytes]]
@@ -49,7 +51,14 @@ def producer_config(settings: Settings) -> dict[str, Any]:
         "compression.type": settings.kafka_compression,
         "queue.buffering.max.messages": settings.kafka_queue_max_messages,
         "message.timeout.ms": settings.kafka_message_timeout_ms,
+        "logger": client_log,
+        "error_cb": _log_client_error,
     }
+
+
+def _log_client_error(error: Any) -> None:
+    # librdkafka retries these itself (broker down, connection reset); repeats are counted by the log filter.
+    client_log.warning("Kafka client error: %s", error)
 
 
 class EventProducer:
@@ -72,7 +81,7 @@ class EventProducer:
         """Enqueue the records of one request and return a future of its `DeliveryOutcome`.
 
         Raises `ProducerQueueFullError` when librdkafka's queue is full. Records already enqueued for
-        the request are still delivered; the caller answers 503 and HubSpot's retry produces them again
+        the request are still delivered; the caller responds with 503 and HubSpot's retry produces them again
         under the same event ids, which consumers deduplicate.
         """
         loop = asyncio.get_running_loop()

@@ -1,31 +1,27 @@
-"""Prometheus metrics of the OAuth capability, registered in the gateway's per-process registry."""
+"""Metrics of the OAuth capability, recorded in the gateway's `Metrics` (see `telemetry/names.py`)."""
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter
+from int_hubspot_service.telemetry import names
+from int_hubspot_service.telemetry.metrics import Metrics
 
 __all__ = ["OAuthMetrics"]
 
 
 class OAuthMetrics:
-    """Counters of installs, token refreshes and uninstalls."""
+    """Records install steps, uninstalls and token refreshes of the OAuth module."""
 
-    def __init__(self, registry: CollectorRegistry) -> None:
-        self.installs = Counter(
-            "int_hubspot_oauth_installs",
-            "OAuth install steps by outcome (started, completed, or the reason of a failure).",
-            ["outcome"],
-            registry=registry,
-        )
-        self.refreshes = Counter(
-            "int_hubspot_token_refreshes",
-            "HubSpot access-token refreshes by outcome (refreshed, failed, needs_reauth).",
-            ["outcome"],
-            registry=registry,
-        )
-        self.uninstalls = Counter(
-            "int_hubspot_tenant_uninstalls",
-            "Tenant uninstalls through the admin API by outcome.",
-            ["outcome"],
-            registry=registry,
-        )
+    def __init__(self, metrics: Metrics) -> None:
+        self._metrics = metrics
+
+    def record_install(self, outcome: str) -> None:
+        self._metrics.oauth_installs.add((outcome,))
+
+    def record_uninstall(self, outcome: str) -> None:
+        self._metrics.tenant_uninstalls.add((outcome,))
+
+    def record_refresh(self, outcome: str) -> None:
+        """Count one refresh; outcomes other than `names.TOKEN_REFRESH_OUTCOMES` are ignored."""
+        for known in names.TOKEN_REFRESH_OUTCOMES:
+            if outcome == known:
+                self._metrics.record_token_refresh(known)

@@ -1,6 +1,6 @@
 """The OAuth capability as the gateway mounts it: routes, Keycloak readiness, start and stop.
 
-`build_oauth_module(settings, registry)` returns None when OAuth is off (no INT_HUBSPOT_HUBSPOT_CLIENT_ID),
+`build_oauth_module(settings, metrics)` returns None when OAuth is off (no INT_HUBSPOT_HUBSPOT_CLIENT_ID),
 so a gateway without OAuth settings runs exactly as before. Webhooks never depend on this module: when
 Keycloak is down the OAuth and tenant routes respond with 503 and `/ready` lists Keycloak under `degraded`.
 """
@@ -11,8 +11,6 @@ import logging
 import os
 from collections.abc import Mapping
 
-from prometheus_client import CollectorRegistry
-
 from int_hubspot.config.oauth import OAuthSettings, load_oauth_settings
 from int_hubspot.config.settings import Settings
 from int_hubspot_service.http import Route
@@ -20,6 +18,7 @@ from int_hubspot_service.oauth.metrics import OAuthMetrics
 from int_hubspot_service.oauth.readiness import KeycloakReadiness
 from int_hubspot_service.oauth.routes import OAuthRoutes
 from int_hubspot_service.oauth.services import OAuthServices
+from int_hubspot_service.telemetry.metrics import Metrics
 from int_hubspot_service.tenants.auth import AdminTokenVerifier
 from int_hubspot_service.tenants.lifecycle import LifecyclePublisher
 from int_hubspot_service.tenants.routes import TENANTS_PREFIX, TenantRoutes
@@ -30,29 +29,25 @@ log = logging.getLogger(__name__)
 
 
 def build_oauth_module(
-    settings: Settings, registry: CollectorRegistry, environ: Mapping[str, str] | None = None
+    settings: Settings, metrics: Metrics, environ: Mapping[str, str] | None = None
 ) -> OAuthModule | None:
     """Return the OAuth module, or None when OAuth is off; raise `ConfigError` on invalid settings."""
     oauth_settings = load_oauth_settings(os.environ if environ is None else environ, settings)
     if oauth_settings is None:
         return None
-    return OAuthModule(settings, oauth_settings, registry)
+    return OAuthModule(settings, oauth_settings, metrics)
 
 
 class OAuthModule:
     """Owns the OAuth services, the Keycloak readiness checker and the route handlers of one process."""
 
-    def __init__(
-        self, settings: Settings, oauth_settings: OAuthSettings, registry: CollectorRegistry
-    ) -> None:
+    def __init__(self, settings: Settings, oauth_settings: OAuthSettings, metrics: Metrics) -> None:
         self.settings = oauth_settings
-        self.metrics = OAuthMetrics(registry)
+        self.metrics = OAuthMetrics(metrics)
         self.readiness = KeycloakReadiness(
             oauth_settings.keycloak_url, oauth_settings.keycloak_realm, settings.ready_check_interval_s
         )
-        self.services = OAuthServices.build(
-            oauth_settings, on_refresh=lambda outcome: self.metrics.refreshes.labels(outcome).inc()
-        )
+        self.services = OAuthServices.build(oauth_settings, on_refresh=self.metrics.record_refresh)
         self.publisher = LifecyclePublisher(settings.kafka_bootstrap, oauth_settings.tenants_topic)
         self.verifier = AdminTokenVerifier(oauth_settings)
         self.oauth_routes = OAuthRoutes(self.services, self.readiness, self.metrics, self.publisher)

@@ -105,7 +105,7 @@ class OAuthRoutes:
             optional_scopes=self._settings.optional_scopes,
             state=state,
         )
-        self._metrics.installs.labels("started").inc()
+        self._metrics.record_install("started")
         headers = [
             ("location", location),
             ("cache-control", "no-store"),
@@ -203,7 +203,7 @@ class OAuthRoutes:
         self._services.tokens.forget(portal_id)
         await self._publish_installed(portal_id, tenant.scopes)
 
-        self._metrics.installs.labels("completed").inc()
+        self._metrics.record_install("completed")
         log.info(
             "installed tenant %s (%s) with scopes %s",
             portal_id,
@@ -259,7 +259,7 @@ class OAuthRoutes:
         failures = self._readiness.failures()
         if not failures:
             return None
-        self._metrics.installs.labels("keycloak_unavailable").inc()
+        self._metrics.record_install("keycloak_unavailable")
         log.warning(
             "OAuth %s responded with 503: Keycloak is not reachable: %s", step, failures.get("keycloak", "")
         )
@@ -273,7 +273,7 @@ class OAuthRoutes:
     def _fail(
         self, status: int, outcome: str, title: str, message: str, log_detail: str | None = None
     ) -> HttpResponse:
-        self._metrics.installs.labels(outcome).inc()
+        self._metrics.record_install(outcome)
         level = logging.ERROR if status >= 500 else logging.WARNING
         log.log(level, "OAuth callback responded with %d (%s): %s", status, outcome, log_detail or message)
         return html_page(status, title, message, [("set-cookie", self._cookie("", 0))])

@@ -76,22 +76,22 @@ class TenantRoutes:
                 self._services, self._publisher, portal_id, reason="admin_uninstall", force=force
             )
         except (HubSpotError, EnvelopeError) as error:
-            self._metrics.uninstalls.labels("revoke_failed").inc()
+            self._metrics.record_uninstall("revoke_failed")
             log.error("uninstall of tenant %s stopped, nothing deleted: %s", portal_id, error)
             message = (
                 f"revoking the refresh token failed: {error}; repeat, or add ?force=true to skip revocation"
             )
             return _json(502, {"error": "revoke_failed", "message": message})
         except PublishError as error:
-            self._metrics.uninstalls.labels("publish_failed").inc()
+            self._metrics.record_uninstall("publish_failed")
             log.error("uninstall of tenant %s stopped, nothing deleted: %s", portal_id, error)
             return _json(503, {"error": "kafka_unavailable", "message": str(error)}, retry_after=True)
         except TenantStoreError as error:
-            self._metrics.uninstalls.labels("store_failed").inc()
+            self._metrics.record_uninstall("store_failed")
             return _store_failure(error, portal_id, "uninstall")
         if not result.found:
             return _json(404, {"error": "not_found", "message": f"portal {portal_id} is not installed"})
-        self._metrics.uninstalls.labels("completed").inc()
+        self._metrics.record_uninstall("completed")
         return _json(200, result.as_dict())
 
     async def _authorize(self, request: HttpRequest) -> tuple[str, HttpResponse | None]:
