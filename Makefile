@@ -7,7 +7,7 @@ MATURIN := $(VENV)/bin/maturin
 NATIVE_STAMP := $(VENV)/.native-built
 RUST_SOURCES := $(shell find rust -name '*.rs') Cargo.toml Cargo.lock pyproject.toml
 
-.PHONY: all run test test-python lint lint-python lint-rust test-rust kafka kafka-stop bench clean tools
+.PHONY: all run test test-python lint lint-python lint-rust test-rust kafka kafka-stop keycloak keycloak-stop bench clean tools
 
 all: $(NATIVE_STAMP)
 
@@ -32,6 +32,13 @@ kafka: $(NATIVE_STAMP)
 kafka-stop:
 	scripts/kafka.sh stop
 
+# Local Keycloak 26 on 127.0.0.1:8180 with the gateway's realm bootstrapped (see docs/oauth.md).
+keycloak: $(NATIVE_STAMP)
+	scripts/keycloak.sh start
+
+keycloak-stop:
+	scripts/keycloak.sh stop
+
 run: $(NATIVE_STAMP)
 	scripts/run.sh $(RUN_ARGS)
 
@@ -49,7 +56,7 @@ lint-rust:
 test-rust:
 	cargo test --quiet
 
-test-python: $(NATIVE_STAMP) kafka deploy-tools
+test-python: $(NATIVE_STAMP) kafka keycloak deploy-tools
 	$(VENV)/bin/pytest -q tests
 	$(VENV)/bin/pytest -q bench --benchmark-disable
 

@@ -1,6 +1,10 @@
 #!/usr/bin/env bash
-# Runs the gateway in the foreground with local development defaults, after starting Kafka.
+# Runs the gateway in the foreground with local development defaults, after starting Kafka and Keycloak.
 # Ctrl-C or SIGTERM stops the gateway and then the broker, if this script started the broker.
+#
+#   scripts/run.sh                  webhooks only; OAuth is on when INT_HUBSPOT_HUBSPOT_CLIENT_ID is set
+#   scripts/run.sh --fake-hubspot   also start the fake HubSpot on 127.0.0.1:8190 and turn OAuth on
+#                                   against it (same as INT_HUBSPOT_FAKE_HUBSPOT=1); see docs/oauth.md
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -13,9 +17,40 @@ export INT_HUBSPOT_PORT="${INT_HUBSPOT_PORT:-8080}"
 export INT_HUBSPOT_PUBLIC_URL="${INT_HUBSPOT_PUBLIC_URL:-http://127.0.0.1:$INT_HUBSPOT_PORT}"
 export INT_HUBSPOT_HOST="${INT_HUBSPOT_HOST:-127.0.0.1}"
 
+fake_hubspot="${INT_HUBSPOT_FAKE_HUBSPOT:-0}"
+for argument in "$@"; do
+  case "$argument" in
+    --fake-hubspot) fake_hubspot=1 ;;
+    *) echo "run.sh: unknown option $argument (use --fake-hubspot)" >&2; exit 2 ;;
+  esac
+done
+
 started_kafka=0
 if ! scripts/kafka.sh status >/dev/null 2>&1; then started_kafka=1; fi
 scripts/kafka.sh start
+
+# Keycloak keeps running after the gateway stops (its start takes minutes the first time);
+# stop it with scripts/keycloak.sh stop.
+scripts/keycloak.sh start
+while IFS='=' read -r name value; do
+  if [[ -z "${!name:-}" ]]; then export "$name=$value"; fi
+done < <(scripts/keycloak.sh env)
+
+fake_pid=""
+if [[ "$fake_hubspot" == 1 ]]; then
+  # DEV ONLY: a fake app with keys kept in .run/; never point these settings at the real HubSpot.
+  mkdir -p .run/oauth
+  [[ -s .run/oauth/state-key ]] || (umask 077 && head -c 32 /dev/urandom | base64 > .run/oauth/state-key)
+  [[ -s .run/oauth/token-key ]] || (umask 077 && head -c 32 /dev/urandom | base64 > .run/oauth/token-key)
+  export INT_HUBSPOT_HUBSPOT_CLIENT_ID="${INT_HUBSPOT_HUBSPOT_CLIENT_ID:-fake-app-client-id}"
+  export INT_HUBSPOT_HUBSPOT_API_URL="${INT_HUBSPOT_HUBSPOT_API_URL:-http://127.0.0.1:8190}"
+  export INT_HUBSPOT_HUBSPOT_APP_URL="${INT_HUBSPOT_HUBSPOT_APP_URL:-http://127.0.0.1:8190}"
+  export INT_HUBSPOT_STATE_KEY="${INT_HUBSPOT_STATE_KEY:-$(cat .run/oauth/state-key)}"
+  export INT_HUBSPOT_TOKEN_KEYS="${INT_HUBSPOT_TOKEN_KEYS:-dev1:$(cat .run/oauth/token-key)}"
+  echo "run.sh: fake HubSpot on http://127.0.0.1:8190; start an install at $INT_HUBSPOT_PUBLIC_URL/oauth/install" >&2
+  .venv/bin/int-hubspot fake-hubspot --port 8190 &
+  fake_pid=$!
+fi
 
 gateway_pid=""
 cleanup() {
@@ -25,6 +60,7 @@ cleanup() {
     kill -TERM "$gateway_pid" 2>/dev/null || true
     wait "$gateway_pid" 2>/dev/null || true
   fi
+  if [[ -n "$fake_pid" ]] && kill -0 "$fake_pid" 2>/dev/null; then kill -TERM "$fake_pid" 2>/dev/null || true; fi
   if ((started_kafka)); then scripts/kafka.sh stop; fi
 }
 trap cleanup INT TERM EXIT

@@ -15,6 +15,7 @@ from int_hubspot.config.settings import Settings
 from int_hubspot_service.http import HttpRequest, HttpResponse, Route
 from int_hubspot_service.ingest import IngestCore
 from int_hubspot_service.kafka.producer import EventProducer
+from int_hubspot_service.oauth.module import OAuthModule, build_oauth_module
 from int_hubspot_service.readiness import KafkaReadiness
 from int_hubspot_service.telemetry.metrics import CONTENT_TYPE, UNMATCHED_ROUTE, Metrics
 
@@ -36,6 +37,7 @@ class Gateway:
         self.readiness: KafkaReadiness | None = None
         self.ingest: IngestCore | None = None
         self.routes: list[Route] = []
+        self.oauth: OAuthModule | None = None
 
     def start(self) -> None:
         """Create the Kafka producer and readiness checker of this process and build the routes."""
@@ -51,6 +53,11 @@ class Gateway:
             Route("GET", "/ready", self.ready),
             Route("GET", "/metrics", self.render_metrics),
         ]
+        # OAuth install, tenant admin and token refresh: only when INT_HUBSPOT_HUBSPOT_CLIENT_ID is set.
+        self.oauth = build_oauth_module(self.settings, self.metrics)
+        if self.oauth is not None:
+            self.oauth.start()
+            self.routes.extend(self.oauth.routes())
         log.info(
             "gateway worker started: server=%s events_topic=%s dlq_topic=%s signature_versions=%s",
             self.settings.server,
@@ -63,6 +70,8 @@ class Gateway:
         """Stop the readiness checker and flush the producer."""
         if self.readiness is not None:
             self.readiness.stop()
+        if self.oauth is not None:
+            self.oauth.stop()
         if self.producer is not None:
             undelivered = self.producer.close(timeout_s=10.0)
             log.info("gateway worker stopped; %d records left undelivered", undelivered)
@@ -90,7 +99,11 @@ class Gateway:
     async def ready(self, _request: HttpRequest) -> HttpResponse:
         failures = self.readiness.failures() if self.readiness is not None else {"gateway": "not started"}
         status = 503 if failures else 200
-        body = orjson.dumps({"status": "not_ready" if failures else "ready", "failures": failures})
+        report: dict[str, object] = {"status": "not_ready" if failures else "ready", "failures": failures}
+        if self.oauth is not None:
+            # Keycloak is reported but does not fail readiness: webhooks must keep flowing without it.
+            report["degraded"] = self.oauth.degraded()
+        body = orjson.dumps(report)
         return HttpResponse(status, [("content-type", "application/json")], body)
 
     async def render_metrics(self, _request: HttpRequest) -> HttpResponse:

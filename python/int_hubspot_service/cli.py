@@ -4,6 +4,9 @@ int-hubspot serve              run the gateway (server chosen by INT_HUBSPOT_SER
 int-hubspot check-config       validate the INT_HUBSPOT_* variables and print the settings
 int-hubspot post FILE          sign a batch file with the v3 scheme and POST it to a gateway
 int-hubspot tail               print records from the events or dead-letter topic
+
+OAuth commands (keycloak-bootstrap, keycloak-realm-json, fake-hubspot, tokens, tenants) are listed in
+`int_hubspot_service.oauth_cli`.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from urllib.parse import urlsplit
 
 from int_hubspot.config.settings import ConfigError, Settings, load_settings
 from int_hubspot_service.logs import configure_logging, granian_log_config
+from int_hubspot_service.oauth_cli import add_oauth_commands
 
 __all__ = ["main"]
 
@@ -60,6 +64,8 @@ def _build_parser() -> argparse.ArgumentParser:
     tail.add_argument("--max", type=int, default=10, help="stop after this many records")
     tail.add_argument("--timeout", type=float, default=10.0, help="stop after this many seconds")
     tail.set_defaults(run=_tail)
+
+    add_oauth_commands(commands)
     return parser
 
 

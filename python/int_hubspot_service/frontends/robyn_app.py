@@ -21,6 +21,7 @@ import signal
 import threading
 import time
 from typing import Any
+from urllib.parse import urlencode
 
 from robyn import Headers, Response, Robyn
 
@@ -33,6 +34,13 @@ __all__ = ["build_robyn_app", "install_shutdown_handler"]
 log = logging.getLogger(__name__)
 
 ROUTES = (("POST", "/webhooks"), ("GET", "/health"), ("GET", "/ready"), ("GET", "/metrics"))
+# Routes of the OAuth module; the gateway returns 404 on them when OAuth is off.
+OAUTH_ROUTES = (
+    ("GET", "/oauth/install"),
+    ("GET", "/oauth/callback"),
+    ("GET", "/tenants/:portal_id"),
+    ("DELETE", "/tenants/:portal_id"),
+)
 
 
 class _InFlight:
@@ -72,8 +80,16 @@ def build_robyn_app(settings: Settings) -> tuple[Robyn, Gateway, _InFlight]:
                 "use a HubSpot target URL without a query string or run with INT_HUBSPOT_SERVER=granian"
             )
 
+        # Only the webhook signature needs the raw query; other routes get one rebuilt from Robyn's map.
+        query = "" if request.url.path == "/webhooks" else _rebuild_query(request.query_params.to_dict())
         http_request = HttpRequest(
-            request.method, request.url.path, "", request.headers, body, received_at_ms, request.ip_addr or ""
+            request.method,
+            request.url.path,
+            query,
+            request.headers,
+            body,
+            received_at_ms,
+            request.ip_addr or "",
         )
         in_flight.count += 1
         try:
@@ -82,7 +98,7 @@ def build_robyn_app(settings: Settings) -> tuple[Robyn, Gateway, _InFlight]:
             in_flight.count -= 1
         return _to_robyn(response)
 
-    for method, path in ROUTES:
+    for method, path in ROUTES + OAUTH_ROUTES:
         robyn.add_route(method, path, handle, include_in_schema=False)
     return robyn, gateway, in_flight
 
@@ -110,6 +126,10 @@ def install_shutdown_handler(gateway: Gateway, in_flight: _InFlight) -> None:
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
+
+
+def _rebuild_query(params: dict[str, list[str]]) -> str:
+    return urlencode([(name, value) for name, values in params.items() for value in values])
 
 
 def _to_robyn(response: HttpResponse) -> Response:

@@ -73,6 +73,8 @@ class Metrics:
         self.dead_letter_records = CounterSet(("reason",))
         self.delivery_errors = CounterSet(("error",))
         self.token_refreshes = CounterSet(("outcome",))
+        self.oauth_installs = CounterSet(("outcome",))
+        self.tenant_uninstalls = CounterSet(("outcome",))
         self.rate_limit_waits = CounterSet(())
         self.rate_limit_wait_seconds = CounterSet(())
         self.ack_latency = HistogramSet(("status",), names.ACK_LATENCY_BUCKETS)
@@ -109,6 +111,9 @@ class Metrics:
             self.delivery_errors.ensure((error,))
         for outcome in names.TOKEN_REFRESH_OUTCOMES:
             self.token_refreshes.ensure((outcome,))
+        for install_outcome in ("started", "completed"):
+            self.oauth_installs.ensure((install_outcome,))
+        self.tenant_uninstalls.ensure(("completed",))
         self.rate_limit_waits.ensure(())
         self.rate_limit_wait_seconds.ensure(())
 
@@ -138,6 +143,16 @@ class Metrics:
                 "Records Kafka did not accept or acknowledge, by error name.",
             ),
             (names.TOKEN_REFRESHES, self.token_refreshes, "OAuth access-token refreshes, by outcome."),
+            (
+                names.OAUTH_INSTALLS,
+                self.oauth_installs,
+                "OAuth install steps by outcome (started, completed, or the reason of a failure).",
+            ),
+            (
+                names.TENANT_UNINSTALLS,
+                self.tenant_uninstalls,
+                "Tenant uninstalls through the admin API, by outcome.",
+            ),
             (
                 names.RATE_LIMIT_WAITS,
                 self.rate_limit_waits,

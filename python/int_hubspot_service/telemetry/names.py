@@ -18,11 +18,13 @@ __all__ = [
     "HTTP_REQUESTS",
     "KAFKA_LATENCY",
     "KAFKA_LATENCY_BUCKETS",
+    "OAUTH_INSTALLS",
     "PRODUCER_QUEUE_DEPTH",
     "RATE_LIMIT_WAITS",
     "RATE_LIMIT_WAIT_SECONDS",
     "SIGNATURE_CHECKS",
     "TENANT_EVENTS",
+    "TENANT_UNINSTALLS",
     "TOKEN_REFRESHES",
     "TOKEN_REFRESH_OUTCOMES",
     "MetricName",
@@ -52,6 +54,10 @@ MetricName = Literal[
     "int_hubspot_webhook_to_kafka_latency_seconds",
     # Counter {outcome}: OAuth access-token refreshes, by outcome.
     "int_hubspot_token_refreshes",
+    # Counter {outcome}: OAuth install steps: "started", "completed" or the reason of a failure.
+    "int_hubspot_oauth_installs",
+    # Counter {outcome}: tenant uninstalls through the admin API: "completed" or the reason of a failure.
+    "int_hubspot_tenant_uninstalls",
     # Counter: outbound HubSpot calls that waited for a rate-limit token.
     "int_hubspot_rate_limit_waits",
     # Counter: total seconds outbound HubSpot calls spent waiting for rate-limit tokens.
@@ -68,6 +74,8 @@ PRODUCER_QUEUE_DEPTH: Final[MetricName] = "int_hubspot_kafka_producer_queue_dept
 ACK_LATENCY: Final[MetricName] = "int_hubspot_webhook_ack_latency_seconds"
 KAFKA_LATENCY: Final[MetricName] = "int_hubspot_webhook_to_kafka_latency_seconds"
 TOKEN_REFRESHES: Final[MetricName] = "int_hubspot_token_refreshes"  # noqa: S105 - a metric name
+OAUTH_INSTALLS: Final[MetricName] = "int_hubspot_oauth_installs"
+TENANT_UNINSTALLS: Final[MetricName] = "int_hubspot_tenant_uninstalls"
 RATE_LIMIT_WAITS: Final[MetricName] = "int_hubspot_rate_limit_waits"
 RATE_LIMIT_WAIT_SECONDS: Final[MetricName] = "int_hubspot_rate_limit_wait_seconds"
 

@@ -1,0 +1,1 @@
+"""HubSpot clients: the OAuth token endpoints, access-token refresh and rate-limited API calls."""

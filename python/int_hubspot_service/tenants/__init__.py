@@ -1,0 +1,1 @@
+"""Tenant administration: status and uninstall routes, the admin bearer check and lifecycle records."""
