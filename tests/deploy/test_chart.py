@@ -151,7 +151,7 @@ def test_keycloak_realm_from_file_or_value(tmp_path: Path) -> None:
     from_file = render("--set", "keycloakRealm.enabled=true")["Secret/int-hubspot-keycloak-realm"]
     inline = render("--set", "keycloakRealm.enabled=true", "--set-file", f"keycloakRealm.json={realm_file}")
 
-    assert json.loads(base64.b64decode(from_file["data"]["realm.json"]))["realm"] == "int-hubspot"
+    assert json.loads(base64.b64decode(from_file["data"]["realm.json"]))["realm"] == "ameide"
     realm = inline["Secret/int-hubspot-keycloak-realm"]["data"]["realm.json"]
     assert json.loads(base64.b64decode(realm)) == {"realm": "x"}
 
@@ -193,3 +193,12 @@ def test_dashboard_covers_required_panels() -> None:
         "Top tenants",
     ):
         assert any(title.startswith(required) for title in titles), required
+
+
+def test_chart_realm_matches_generated_realm() -> None:
+    chart_realm = ROOT / "charts" / "int-hubspot" / "files" / "keycloak" / "realm.json"
+    generated = ROOT / "deploy" / "keycloak" / "ameide-realm.json"
+
+    assert chart_realm.read_bytes() == generated.read_bytes(), (
+        "the chart's realm.json is stale; copy deploy/keycloak/ameide-realm.json over it"
+    )
