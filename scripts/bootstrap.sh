@@ -8,6 +8,8 @@ command -v python3 >/dev/null || missing+=(python3 python3-venv)
 python3 -c "import venv, ensurepip" 2>/dev/null || missing+=(python3-venv)
 command -v java >/dev/null || missing+=(openjdk-17-jre-headless)
 command -v mvn >/dev/null || missing+=(maven)
+command -v curl >/dev/null || missing+=(curl)
+command -v unzip >/dev/null || missing+=(unzip)
 
 if ((${#missing[@]})); then
   if [[ "$(id -u)" -ne 0 ]]; then
