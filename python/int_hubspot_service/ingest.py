@@ -5,6 +5,7 @@ The core knows nothing of the HTTP server in front of it. It answers:
 - 401 when the signature is missing or invalid or the timestamp is outside the window (nothing is
   parsed and nothing is produced);
 - 413 when the body is larger than the limit;
+- 429 with Retry-After when the portal is over its inbound event rate (off unless configured);
 - 503 with Retry-After when Kafka does not accept or confirm the records in time, so HubSpot retries.
 """
 
@@ -12,12 +13,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import time
 from urllib.parse import quote
 
 import orjson
 
 from int_hubspot.config.settings import Settings
+from int_hubspot.ratelimit import TenantBuckets
 from int_hubspot.webhook import SignatureError, normalize_batch, verify_signature
 from int_hubspot_service.http import HttpRequest, HttpResponse
 from int_hubspot_service.kafka.producer import DeadLetter, EventProducer, ProducerQueueFullError
@@ -69,6 +72,11 @@ class IngestCore:
         self._secrets = list(settings.client_secrets.values)
         self._retry_after = [("retry-after", str(settings.retry_after_s))]
         self._ack_timeout_s = settings.ack_timeout_ms / 1000
+        self._tenant_buckets: TenantBuckets | None = None
+        if settings.tenant_events_per_second > 0:
+            self._tenant_buckets = TenantBuckets(
+                settings.tenant_events_per_second, settings.tenant_burst_events
+            )
 
     async def handle_webhook(self, request: HttpRequest) -> HttpResponse:
         """Answer one webhook request; see the module docstring for the status codes."""
@@ -93,6 +101,8 @@ class IngestCore:
         self._verify(request)
 
         records, poison = normalize_batch(request.body, request.received_at_ms)
+        if self._tenant_buckets is not None and records:
+            self._check_tenant_rate(records[0][0], len(records))
         dead_letters = [_dead_letter(item, request.received_at_ms) for item in poison]
         if poison:
             log.warning(
@@ -160,6 +170,30 @@ class IngestCore:
         self.metrics.signature_checks.labels(failure.reason, failed_version).inc()
         log.info("rejected webhook request: %s (%s)", failure.reason, failure)
         raise _RejectedError(_json_error(401, failure.reason, str(failure)))
+
+    def _check_tenant_rate(self, portal_id: bytes, event_count: int) -> None:
+        """Charge the batch to its portal's bucket; raise `_RejectedError` (429) when over the rate.
+
+        HubSpot batches carry one portal's events, so the first record's key names the tenant.
+        """
+        assert self._tenant_buckets is not None
+        wait_s = self._tenant_buckets.take(portal_id, event_count, time.monotonic())
+        if wait_s == 0.0:
+            return
+        retry_after = str(max(1, math.ceil(wait_s)))
+        log.info(
+            "portal %s is over its inbound rate of %d events/s; answering 429",
+            portal_id.decode(),
+            self.settings.tenant_events_per_second,
+        )
+        response = _json_error(
+            429,
+            "tenant_rate_limited",
+            f"portal {portal_id.decode()} sent more than {self.settings.tenant_events_per_second} "
+            f"events/s; retry after {retry_after} s",
+        )
+        response.headers.append(("retry-after", retry_after))
+        raise _RejectedError(response)
 
     def _unavailable(self, code: str, message: str) -> HttpResponse:
         response = _json_error(503, code, message)

@@ -67,6 +67,8 @@ class Settings:
     kafka_message_timeout_ms: int = 30_000
     ready_check_interval_s: float = 5.0
     log_level: str = "INFO"
+    tenant_events_per_second: int = 0  # 0 turns the inbound per-tenant limit off
+    tenant_burst_events: int = 5_000
 
 
 def load_settings(environ: Mapping[str, str]) -> Settings:
@@ -106,6 +108,8 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         ready_check_interval_s=reader.integer("INT_HUBSPOT_READY_CHECK_INTERVAL_MS", 5_000, 100, 600_000)
         / 1_000,
         log_level=reader.choice("INT_HUBSPOT_LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR")),
+        tenant_events_per_second=reader.integer("INT_HUBSPOT_TENANT_EVENTS_PER_SECOND", 0, 0, 10_000_000),
+        tenant_burst_events=reader.integer("INT_HUBSPOT_TENANT_BURST_EVENTS", 5_000, 1, 100_000_000),
     )
     if settings.events_topic == settings.dlq_topic:
         reader.problems.append("INT_HUBSPOT_DLQ_TOPIC must differ from INT_HUBSPOT_EVENTS_TOPIC")
