@@ -72,7 +72,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--sweep-batches", default="100,1", help="batch sizes of the fixed-rate sweep")
     parser.add_argument(
         "--sweep-fractions",
-        default="0.1,0.25,0.5,0.75,1.0,1.25",
+        default="0.1,0.25,0.5,0.75,1.0",
         help="offered rates as fractions of the fastest system's closed-loop rate",
     )
     parser.add_argument("--sweep-duration", type=float, default=5.0, help="fixed-rate window, in seconds")
