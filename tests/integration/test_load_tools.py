@@ -23,8 +23,7 @@ import pytest
 
 from int_hubspot.config.settings import load_settings
 from int_hubspot_service.kafka.producer import producer_config
-
-from .conftest import (
+from tests.integration.conftest import (
     BOOTSTRAP,
     ROOT,
     SECRET,
