@@ -7,7 +7,7 @@ The target defaults to http://127.0.0.1:8080 (what `make run` serves); `--host` 
 Only loopback hosts are accepted. Two user classes share the run:
 
 - `HubSpotDelivery` (weight 20 by default): HubSpot's webhook delivery. Many small portals send
-  batches of 1, 5 or 20 events; a few large portals send 20- and 100-event batches and, now and then,
+  batches of 1, 5 or 20 events. A few large portals send 20- and 100-event batches and, now and then,
   an import burst of back-to-back 100-event batches with `changeSource: IMPORT`. At most 10 requests
   per portal are in flight at once, as HubSpot limits itself. Every request is signed with v3 when it
   is sent, with the current timestamp, and every event has a new eventId.

@@ -4,8 +4,8 @@ It does what int-hubspot does on `POST /webhooks`, the way a Python team would w
 libraries: FastAPI reads the request, HubSpot's official SDK checks the v3 signature
 (`hubspot.utils.signature.Signature.is_valid`), the pure-Python reference normalizer turns the batch
 into OCEL records, and confluent-kafka produces them. Every record gets an asyncio future that its
-delivery callback resolves, and the request answers 204 only after all of them resolve, the same
-acknowledgement rule as the gateway. Answers: 204, 401 (signature missing, invalid or stale), 413
+delivery callback resolves, and the request returns 204 only after all of them resolve. That is the
+gateway's acknowledgement rule. Status codes: 204, 401 (signature missing, invalid or stale), 413
 (body too large), 503 with Retry-After (Kafka did not accept or confirm in time).
 
 Run it with the gateway's `INT_HUBSPOT_*` variables:

@@ -5,7 +5,7 @@
 The per-thread split (Python event loop, Kafka poller, librdkafka threads, server I/O threads) comes
 from /proc/<pid>/task/*/stat, so it includes native threads that py-spy does not sample. py-spy
 (`record --native --format raw`) samples the Python threads and attributes time to the innermost
-frame; the report lists the frames with the most samples and the share of a few known costs.
+frame. The report lists the frames with the most samples and the share of a few known costs.
 Writes `<out>/profile-<system>-<batch>.md`; the raw py-spy stacks stay in `<out>/raw/`.
 """
 
@@ -134,7 +134,6 @@ def main() -> int:
                     "250",
                     "--format",
                     "raw",
-                    "--nonblocking",
                 ]
                 spy_argv += ["--duration", str(int(args.seconds)), "--output", str(raw_path)]
                 spy = threading.Thread(target=subprocess.run, args=(spy_argv,), kwargs={"check": False})
@@ -157,11 +156,11 @@ def main() -> int:
     for name, value in sorted(deltas.items(), key=lambda item: -item[1]):
         if value > 0:
             lines.append(f"| {name} | {value:.2f} | {value / total_cpu:.0%} |")
-    if raw_path.exists():
+    if not args.no_py_spy and raw_path.exists():
         total, leaves, categories = summarize_stacks(parse_raw(raw_path))
         lines += [
             "",
-            f"py-spy: {total} samples of Python threads (idle samples excluded with --nonblocking).",
+            f"py-spy: {total} samples of Python threads.",
             "",
         ]
         lines += ["| known cost (inclusive) | share of samples |", "|---|---:|"]

@@ -5,7 +5,7 @@
 Phase 1 runs a closed loop per batch size (1, 10, 100 events) for every system, repeated `--repeats`
 times with the system order rotated each time, so slow drifts of the shared machine hit every system
 alike. Phase 2 offers fixed rates (fractions of the fastest system's closed-loop rate) for the plot of
-throughput and p99 against offered load. Each system start gets fresh topics; the records are counted
+throughput and p99 against offered load. Each system start gets fresh topics. The records are counted
 after the system stops, by broker append time, so counting costs no CPU during a run.
 
 The load driver (bench/loadgen, Go) runs on `--driver-cpus`, the system under test on `--server-cpus`.

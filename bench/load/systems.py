@@ -53,7 +53,7 @@ def command(name: str, port: int) -> list[str]:
 
 
 def start(name: str, env: dict[str, str], log_dir: Path, cpus: str | None) -> RunningSystem:
-    """Start `name` with `env` (secret, topics, bootstrap) and wait until /ready answers 200."""
+    """Start `name` with `env` (secret, topics, bootstrap) and wait until /ready returns 200."""
     port = free_port()
     full_env = dict(os.environ)
     full_env.update(env)

@@ -2,9 +2,9 @@ package main
 
 // Closed-loop and fixed-rate runs, and the statistics they report.
 //
-// Every request has an intended start time. In closed-loop mode it is the moment a connection is free;
-// in fixed-rate mode it comes from a schedule at the offered rate, so a request that waits for a free
-// connection has that wait counted in its latency (no coordinated omission).
+// Every request has an intended start time. In closed-loop mode it is the moment a connection is free.
+// In fixed-rate mode it comes from a schedule at the offered rate, so the time a request waits for a
+// free connection counts in its latency (no coordinated omission).
 
 import (
 	"sort"
@@ -72,7 +72,7 @@ func (s *workerStats) record(w window, intended, done time.Time, status int, err
 	}
 }
 
-// run drives the pools with `cfg.connections` connections; connection i sends for pool i/10, so no
+// run drives the pools with `cfg.connections` connections. Connection i sends for pool i/10, so no
 // portal ever has more than 10 requests in flight, as HubSpot limits itself.
 func run(cfg runConfig, pools []*pool) ([]*workerStats, window) {
 	begin := time.Now()

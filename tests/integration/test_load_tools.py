@@ -184,7 +184,7 @@ def test_baseline_acknowledges_driver_batches(driver: Path, baseline_url: tuple[
 
     assert set(result["total_status"]) == {"204"}
     assert result["total_errors"] == 0
-    # Every acknowledged event is in Kafka already: the baseline answers only after delivery.
+    # Every acknowledged event is in Kafka already: the baseline responds only after delivery.
     assert topic_end_offsets(events_topic) >= result["total_acked_events"] > 0
 
 
@@ -216,6 +216,7 @@ def test_locust_scenarios_pass(granian_gateway: Gateway, tmp_path: Path) -> None
             f"--csv={tmp_path / 'locust'}",
             "--only-summary",
             "--import-batches=2",
+            "--attack-weight=20",
         ],
         env={**os.environ, "INT_HUBSPOT_CLIENT_SECRET": SECRET},
         capture_output=True,
