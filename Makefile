@@ -7,7 +7,7 @@ MATURIN := $(VENV)/bin/maturin
 NATIVE_STAMP := $(VENV)/.native-built
 RUST_SOURCES := $(shell find rust -name '*.rs') Cargo.toml Cargo.lock pyproject.toml
 
-.PHONY: all run test test-python lint lint-python lint-rust test-rust kafka kafka-stop keycloak keycloak-stop bench clean tools
+.PHONY: all run test test-python lint lint-python lint-rust test-rust kafka kafka-stop keycloak keycloak-stop bench bench-load clean tools
 
 all: $(NATIVE_STAMP)
 
@@ -20,10 +20,11 @@ $(VENV)/bin/python:
 	$(VENV)/bin/pip install -q --upgrade pip
 	$(VENV)/bin/pip install -q "maturin>=1.16,<2"
 
-# Builds the extension in release mode and installs the package with its test extras into the venv.
+# Builds the extension in release mode and installs the package with its test and bench extras into
+# the venv (the test suite smoke-tests the load tools).
 # Python sources are linked, so editing them needs no rebuild.
 $(NATIVE_STAMP): $(VENV)/bin/python $(RUST_SOURCES)
-	VIRTUAL_ENV=$(abspath $(VENV)) $(MATURIN) develop --release --extras test -q
+	VIRTUAL_ENV=$(abspath $(VENV)) $(MATURIN) develop --release --extras test,bench -q
 	touch $@
 
 kafka: $(NATIVE_STAMP)
@@ -66,6 +67,12 @@ test: lint test-rust test-python chart-test rules-test
 
 bench: $(NATIVE_STAMP)
 	$(VENV)/bin/pytest bench --benchmark-only --benchmark-group-by=group --benchmark-columns=min,median,mean,stddev,ops
+
+# Side-by-side load runs (about 15 minutes on 2 cores): int-hubspot on Granian and Robyn against the
+# FastAPI baseline, on the local broker. Writes bench/results/load-results.md and load-plot.png.
+BENCH_LOAD_ARGS ?=
+bench-load: $(NATIVE_STAMP) kafka
+	$(PYTHON) bench/load/run.py $(BENCH_LOAD_ARGS)
 
 clean:
 	rm -rf target $(VENV) .run

@@ -1,0 +1,3 @@
+module int-hubspot/bench/loadgen
+
+go 1.22
