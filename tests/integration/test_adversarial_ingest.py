@@ -151,11 +151,6 @@ def test_log_hides_secret_and_body(gateway: Gateway) -> None:
     assert marker not in log
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="README says Granian supports a target URL with a trailing slash, but the route matches "
-    "only /webhooks exactly, so /webhooks/ gets 404",
-)
 def test_trailing_slash_on_granian(gateway: Gateway) -> None:
     if gateway.server != "granian":
         pytest.skip("Robyn drops a trailing slash, so its target URL must not have one (documented)")
