@@ -49,6 +49,9 @@ class Gateway:
         self.ingest = IngestCore(self.settings, self.producer, self.metrics)
         self.routes = [
             Route("POST", "/webhooks", self.ingest.handle_webhook),
+            # A HubSpot target URL may end with "/". Robyn strips the slash before routing, so only
+            # Granian sees this path, and the signed URI keeps the slash.
+            Route("POST", "/webhooks/", self.ingest.handle_webhook),
             Route("GET", "/health", self.health),
             Route("GET", "/ready", self.ready),
             Route("GET", "/metrics", self.render_metrics),

@@ -86,17 +86,32 @@ class Gateway:
         signed_uri: str | None = None,
     ) -> httpx.Response:
         """POST `body` with a v3 signature computed over `signed_body` (default: the body itself)."""
+        headers = self.signed_headers(
+            signed_body if signed_body is not None else body,
+            path=path,
+            secret=secret,
+            timestamp_ms=timestamp_ms,
+            signed_uri=signed_uri,
+        )
+        return httpx.post(self.base_url + path, content=body, headers=headers, timeout=10)
+
+    def signed_headers(
+        self,
+        body: bytes,
+        *,
+        path: str = "/webhooks",
+        secret: str = SECRET,
+        timestamp_ms: int | None = None,
+        signed_uri: str | None = None,
+    ) -> dict[str, str]:
+        """Return the content type and v3 signature headers of a POST of `body` to `path`."""
         timestamp = str(timestamp_ms if timestamp_ms is not None else int(time.time() * 1000))
         uri = signed_uri or self.base_url + path
-        signature = sign_v3(
-            secret.encode(), "POST", uri, signed_body if signed_body is not None else body, timestamp
-        )
-        headers = {
+        return {
             "content-type": "application/json",
-            "x-hubspot-signature-v3": signature,
+            "x-hubspot-signature-v3": sign_v3(secret.encode(), "POST", uri, body, timestamp),
             "x-hubspot-request-timestamp": timestamp,
         }
-        return httpx.post(self.base_url + path, content=body, headers=headers, timeout=10)
 
     def log_text(self) -> str:
         return self.log_path.read_text(errors="replace")
@@ -196,12 +211,15 @@ class ConsumedRecord:
 
 
 def read_records(
-    topic: str, start_offsets: dict[int, int] | None = None, timeout_s: float = 15.0
+    topic: str,
+    start_offsets: dict[int, int] | None = None,
+    timeout_s: float = 15.0,
+    bootstrap: str = BOOTSTRAP,
 ) -> list[ConsumedRecord]:
     """Read every record of `topic` (from `start_offsets` per partition, else the beginning)."""
     consumer = Consumer(
         {
-            "bootstrap.servers": BOOTSTRAP,
+            "bootstrap.servers": bootstrap,
             "group.id": f"reader-{uuid.uuid4()}",
             "enable.auto.commit": False,
             "auto.offset.reset": "earliest",
