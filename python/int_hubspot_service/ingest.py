@@ -24,6 +24,7 @@ from int_hubspot.ratelimit import TenantBuckets
 from int_hubspot.webhook import SignatureError, normalize_batch, verify_signature
 from int_hubspot_service.http import HttpRequest, HttpResponse
 from int_hubspot_service.kafka.producer import DeadLetter, EventProducer, ProducerQueueFullError
+from int_hubspot_service.kafka.record_size import fit_records
 from int_hubspot_service.logs import bind_request, new_request_id, portal_id_var
 from int_hubspot_service.telemetry.metrics import Metrics
 
@@ -114,13 +115,19 @@ class IngestCore:
                 extra={"portal_id": _portal_of(poison[0][4])},
             )
 
-        event_records = [(key, value, headers) for key, value, headers, _event_id in records]
+        event_records, dead_letters = fit_records(
+            [(key, value, headers) for key, value, headers, _event_id in records],
+            dead_letters,
+            self.settings.kafka_max_record_bytes,
+        )
         try:
             future = self.producer.submit(event_records, dead_letters)
         except ProducerQueueFullError as error:
-            self.metrics.record_delivery_error("queue_full")
-            log.warning("Kafka producer queue is full (%s); responding with 503", error)
-            return self._unavailable("producer_queue_full", "the Kafka producer queue is full")
+            self.metrics.record_delivery_error(error.code)
+            log.warning("Kafka did not accept a record (%s); responding with 503", error)
+            if error.code == "queue_full":
+                return self._unavailable("producer_queue_full", "the Kafka producer queue is full")
+            return self._unavailable("produce_failed", f"Kafka did not accept a record: {error.code}")
 
         try:
             outcome = await asyncio.wait_for(asyncio.shield(future), self._ack_timeout_s)

@@ -68,6 +68,7 @@ class Settings:
     kafka_linger_ms: int = 2
     kafka_queue_max_messages: int = 100_000
     kafka_message_timeout_ms: int = 30_000
+    kafka_max_record_bytes: int = 1_000_000
     ready_check_interval_s: float = 5.0
     log_level: str = "INFO"
     tenant_events_per_second: int = 0  # 0 turns the inbound per-tenant limit off
@@ -108,6 +109,9 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         ),
         kafka_message_timeout_ms=reader.integer(
             "INT_HUBSPOT_KAFKA_MESSAGE_TIMEOUT_MS", 30_000, 1_000, 3_600_000
+        ),
+        kafka_max_record_bytes=reader.integer(
+            "INT_HUBSPOT_KAFKA_MAX_RECORD_BYTES", 1_000_000, 10_000, 100_000_000
         ),
         ready_check_interval_s=reader.integer("INT_HUBSPOT_READY_CHECK_INTERVAL_MS", 5_000, 100, 600_000)
         / 1_000,

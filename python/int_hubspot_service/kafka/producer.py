@@ -34,7 +34,14 @@ POLL_INTERVAL_S = 0.05
 
 
 class ProducerQueueFullError(RuntimeError):
-    """The local producer queue is full; the request must be retried later, nothing was dropped."""
+    """Kafka's client did not accept a record; the request must be retried later, nothing was dropped.
+
+    `code` is `queue_full` when librdkafka's local queue is full, else librdkafka's error name.
+    """
+
+    def __init__(self, message: str, code: str) -> None:
+        super().__init__(message)
+        self.code = code
 
 
 def producer_config(settings: Settings) -> dict[str, Any]:
@@ -51,6 +58,7 @@ def producer_config(settings: Settings) -> dict[str, Any]:
         "compression.type": settings.kafka_compression,
         "queue.buffering.max.messages": settings.kafka_queue_max_messages,
         "message.timeout.ms": settings.kafka_message_timeout_ms,
+        "message.max.bytes": settings.kafka_max_record_bytes,
         "logger": client_log,
         "error_cb": _log_client_error,
     }
@@ -98,9 +106,12 @@ class EventProducer:
                 callback = batch.on_dead_letter_delivery(reason)
                 produce(dlq_topic, raw, dlq_key, headers=dlq_headers, on_delivery=callback)
                 produced += 1
-        except (BufferError, KafkaException) as error:
+        except BufferError as error:
             batch.seal(produced)
-            raise ProducerQueueFullError(str(error)) from error
+            raise ProducerQueueFullError(str(error), "queue_full") from error
+        except KafkaException as error:
+            batch.seal(produced)
+            raise ProducerQueueFullError(str(error), error.args[0].name()) from error
         batch.seal(produced)
         return batch.future
 
