@@ -1,4 +1,4 @@
-"""The Helm chart as rendered: routing, probes, shutdown, security, secrets, and dashboard and alert names.
+"""The Helm chart as rendered: routing, probes, shutdown, security, secrets, OAuth, dashboard and alerts.
 
 The schemas of every rendered object are checked by scripts/chart-test.sh (`make chart-test`); these
 tests check what the schemas cannot: that the objects say what the deployment needs.
@@ -16,6 +16,8 @@ from typing import Any
 import pytest
 import yaml
 
+from int_hubspot.config.oauth import load_oauth_settings
+from int_hubspot.config.settings import load_settings
 from int_hubspot_service.telemetry import names
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -56,6 +58,74 @@ def render(*args: str) -> dict[str, dict[str, Any]]:
         timeout=120,
     ).stdout
     return {f"{doc['kind']}/{doc['metadata']['name']}": doc for doc in yaml.safe_load_all(output) if doc}
+
+
+def render_failure(*args: str) -> str:
+    """Run helm template, expecting it to fail, and return its error output."""
+    if not HELM.exists():
+        pytest.fail(f"{HELM} is missing; run scripts/deploy-tools.sh (make deploy-tools)")
+    result = subprocess.run(
+        [str(HELM), "template", "int-hubspot", str(CHART), "--namespace", "integrations", *args],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert result.returncode != 0, f"helm template succeeded with {args}"
+    return result.stderr
+
+
+def set_args(values: dict[str, str]) -> list[str]:
+    return [arg for key, value in values.items() for arg in ("--set", f"{key}={value}")]
+
+
+def container_env(objects: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    return objects["Deployment/int-hubspot"]["spec"]["template"]["spec"]["containers"][0]["env"]
+
+
+def route_matches(match: dict[str, Any], method: str, path: str) -> bool:
+    """Apply Gateway API path matching: Exact compares whole paths, PathPrefix whole path segments.
+
+    A trailing slash of a PathPrefix value is ignored, so `/oauth/` also matches `/oauth`.
+    """
+    if match.get("method", method) != method:
+        return False
+    kind, value = match["path"]["type"], match["path"]["value"]
+    if kind == "Exact":
+        return path == value
+    assert kind == "PathPrefix", kind
+    prefix = value.rstrip("/")
+    return path == prefix or path.startswith(prefix + "/")
+
+
+# The smallest values that turn OAuth on: every required value and Secret set.
+OAUTH_REQUIRED = {
+    "oauth.enabled": "true",
+    "oauth.hubspotClientId": "app-client-id",
+    "oauth.keycloak.url": "http://keycloak.keycloak.svc:8080",
+    "secrets.tokenKeys.existingSecret": "oauth-token-keys",
+    "secrets.stateKey.existingSecret": "oauth-state",
+    "secrets.keycloakClientSecret.existingSecret": "keycloak-client",
+}
+OAUTH_VARIABLES = {
+    "INT_HUBSPOT_OAUTH_ENABLED",
+    "INT_HUBSPOT_HUBSPOT_CLIENT_ID",
+    "INT_HUBSPOT_OAUTH_REDIRECT_URL",
+    "INT_HUBSPOT_OAUTH_SCOPES",
+    "INT_HUBSPOT_OAUTH_OPTIONAL_SCOPES",
+    "INT_HUBSPOT_STATE_KEY",
+    "INT_HUBSPOT_STATE_TTL_S",
+    "INT_HUBSPOT_TOKEN_KEYS",
+    "INT_HUBSPOT_REFRESH_MARGIN_S",
+    "INT_HUBSPOT_HTTP_TIMEOUT_S",
+    "INT_HUBSPOT_HUBSPOT_API_URL",
+    "INT_HUBSPOT_HUBSPOT_APP_URL",
+    "INT_HUBSPOT_KEYCLOAK_URL",
+    "INT_HUBSPOT_KEYCLOAK_REALM",
+    "INT_HUBSPOT_KEYCLOAK_CLIENT_ID",
+    "INT_HUBSPOT_KEYCLOAK_CLIENT_SECRET",
+    "INT_HUBSPOT_KEYCLOAK_ADMIN_ROLE",
+}
 
 
 def dashboard_queries() -> list[str]:
@@ -116,21 +186,202 @@ def test_deployment_probes_shutdown_and_security() -> None:
 
 
 def test_secrets_come_from_existing_secrets() -> None:
-    objects = render(
-        "--set",
-        "secrets.tokenKeys.existingSecret=token-keys,secrets.keycloakClientSecret.existingSecret=kc",
-    )
-    env = objects["Deployment/int-hubspot"]["spec"]["template"]["spec"]["containers"][0]["env"]
+    objects = render(*set_args(OAUTH_REQUIRED))
     from_secrets = {
-        entry["name"]: entry["valueFrom"]["secretKeyRef"] for entry in env if "valueFrom" in entry
+        entry["name"]: entry["valueFrom"]["secretKeyRef"]
+        for entry in container_env(objects)
+        if "valueFrom" in entry
     }
 
     assert from_secrets == {
         "INT_HUBSPOT_CLIENT_SECRET": {"name": "int-hubspot-hubspot-app", "key": "client-secret"},
-        "INT_HUBSPOT_TOKEN_KEYS": {"name": "token-keys", "key": "token-keys"},
-        "INT_HUBSPOT_KEYCLOAK_CLIENT_SECRET": {"name": "kc", "key": "client-secret"},
+        "INT_HUBSPOT_TOKEN_KEYS": {"name": "oauth-token-keys", "key": "token-keys"},
+        "INT_HUBSPOT_STATE_KEY": {"name": "oauth-state", "key": "state-key"},
+        "INT_HUBSPOT_KEYCLOAK_CLIENT_SECRET": {"name": "keycloak-client", "key": "client-secret"},
     }
     assert not [name for name in objects if name.startswith("Secret/")]
+
+
+def test_oauth_env_absent_by_default() -> None:
+    names = {entry["name"] for entry in container_env(render())}
+
+    assert not names & OAUTH_VARIABLES
+
+
+def test_oauth_env_absent_when_disabled_with_secrets() -> None:
+    values = dict(OAUTH_REQUIRED, **{"oauth.enabled": "false"})
+    names = {entry["name"] for entry in container_env(render(*set_args(values)))}
+
+    assert not names & OAUTH_VARIABLES
+
+
+def test_oauth_env_when_enabled() -> None:
+    objects = render(*set_args(OAUTH_REQUIRED), "--set", "gateway.publicUrl=https://hooks.example.com/")
+    env = {entry["name"]: entry for entry in container_env(objects)}
+    values = {name: entry["value"] for name, entry in env.items() if "value" in entry}
+
+    assert set(env) >= OAUTH_VARIABLES
+    assert values["INT_HUBSPOT_OAUTH_ENABLED"] == "true"
+    assert values["INT_HUBSPOT_HUBSPOT_CLIENT_ID"] == "app-client-id"
+    assert values["INT_HUBSPOT_OAUTH_REDIRECT_URL"] == "https://hooks.example.com/oauth/callback"
+    assert values["INT_HUBSPOT_OAUTH_SCOPES"] == "oauth crm.objects.contacts.read"
+    assert values["INT_HUBSPOT_OAUTH_OPTIONAL_SCOPES"] == ""
+    assert values["INT_HUBSPOT_STATE_TTL_S"] == "600"
+    assert values["INT_HUBSPOT_REFRESH_MARGIN_S"] == "300"
+    assert values["INT_HUBSPOT_HTTP_TIMEOUT_S"] == "10"
+    assert values["INT_HUBSPOT_HUBSPOT_API_URL"] == "https://api.hubapi.com"
+    assert values["INT_HUBSPOT_HUBSPOT_APP_URL"] == "https://app.hubspot.com"
+    assert values["INT_HUBSPOT_KEYCLOAK_URL"] == "http://keycloak.keycloak.svc:8080"
+    assert values["INT_HUBSPOT_KEYCLOAK_REALM"] == "ameide"
+    assert values["INT_HUBSPOT_KEYCLOAK_CLIENT_ID"] == "int-hubspot-gateway"
+    assert values["INT_HUBSPOT_KEYCLOAK_ADMIN_ROLE"] == "hubspot-tenant-admin"
+    assert values["INT_HUBSPOT_TENANTS_TOPIC"] == "hubspot.tenants"
+
+
+def test_oauth_env_from_values() -> None:
+    objects = render(
+        *set_args(OAUTH_REQUIRED),
+        "--set",
+        "oauth.redirectUrl=https://install.example.com/oauth/callback",
+        "--set",
+        "oauth.scopes={oauth,crm.objects.companies.read}",
+        "--set",
+        "oauth.optionalScopes={crm.objects.deals.read,tickets}",
+        "--set",
+        "oauth.stateTtlSeconds=900,oauth.refreshMarginSeconds=600,oauth.httpTimeoutSeconds=5",
+        "--set",
+        "oauth.keycloak.realm=tenants,oauth.keycloak.clientId=gw,oauth.keycloak.adminRole=ops",
+    )
+    values = {entry["name"]: entry.get("value") for entry in container_env(objects)}
+
+    assert values["INT_HUBSPOT_OAUTH_REDIRECT_URL"] == "https://install.example.com/oauth/callback"
+    assert values["INT_HUBSPOT_OAUTH_SCOPES"] == "oauth crm.objects.companies.read"
+    assert values["INT_HUBSPOT_OAUTH_OPTIONAL_SCOPES"] == "crm.objects.deals.read tickets"
+    assert values["INT_HUBSPOT_STATE_TTL_S"] == "900"
+    assert values["INT_HUBSPOT_REFRESH_MARGIN_S"] == "600"
+    assert values["INT_HUBSPOT_HTTP_TIMEOUT_S"] == "5"
+    assert values["INT_HUBSPOT_KEYCLOAK_REALM"] == "tenants"
+    assert values["INT_HUBSPOT_KEYCLOAK_CLIENT_ID"] == "gw"
+    assert values["INT_HUBSPOT_KEYCLOAK_ADMIN_ROLE"] == "ops"
+
+
+def test_oauth_secrets_never_inline() -> None:
+    env = container_env(render(*set_args(OAUTH_REQUIRED)))
+    secret_names = {"INT_HUBSPOT_TOKEN_KEYS", "INT_HUBSPOT_STATE_KEY", "INT_HUBSPOT_KEYCLOAK_CLIENT_SECRET"}
+
+    for entry in env:
+        if entry["name"] in secret_names:
+            assert "value" not in entry, entry["name"]
+            assert set(entry["valueFrom"]) == {"secretKeyRef"}, entry["name"]
+
+
+@pytest.mark.parametrize("missing", sorted(set(OAUTH_REQUIRED) - {"oauth.enabled"}))
+def test_oauth_missing_required_value_fails(missing: str) -> None:
+    values = dict(OAUTH_REQUIRED, **{missing: ""})
+
+    error = render_failure(*set_args(values))
+
+    assert "oauth.enabled is true but these values are missing: " in error
+    assert f"{missing} (" in error
+    for other in set(OAUTH_REQUIRED) - {"oauth.enabled", missing}:
+        assert f"{other} (" not in error
+
+
+def test_oauth_missing_values_listed_together() -> None:
+    error = render_failure("--set", "oauth.enabled=true")
+
+    for key in set(OAUTH_REQUIRED) - {"oauth.enabled"}:
+        assert f"{key} (" in error
+
+
+def test_oauth_blank_client_id_fails() -> None:
+    values = dict(OAUTH_REQUIRED, **{"oauth.hubspotClientId": "   "})
+
+    error = render_failure(*set_args(values))
+
+    assert "oauth.hubspotClientId (" in error
+
+
+def test_oauth_realm_mismatch_fails() -> None:
+    values = dict(OAUTH_REQUIRED, **{"oauth.keycloak.realm": "other", "keycloakRealm.enabled": "true"})
+
+    error = render_failure(*set_args(values))
+
+    assert 'keycloakRealm imports the realm "ameide" but oauth.keycloak.realm is "other"' in error
+
+
+def test_oauth_realm_without_client_fails() -> None:
+    values = dict(OAUTH_REQUIRED, **{"oauth.keycloak.clientId": "other", "keycloakRealm.enabled": "true"})
+
+    error = render_failure(*set_args(values))
+
+    assert 'keycloakRealm has no client "other"' in error
+
+
+def test_oauth_unknown_key_rejected() -> None:
+    error = render_failure("--set", "oauth.clientSecret=x")
+
+    assert "clientSecret" in error
+
+
+def test_production_values_enable_oauth() -> None:
+    objects = render("-f", str(CHART / "ci" / "production-values.yaml"))
+    names = {entry["name"] for entry in container_env(objects)}
+
+    assert names >= OAUTH_VARIABLES
+
+
+def test_production_oauth_env_loads_in_gateway() -> None:
+    # Stand-in secret values of the right shape, in place of the secretKeyRefs a cluster resolves.
+    secret_values = {
+        "INT_HUBSPOT_CLIENT_SECRET": "c" * 36,
+        "INT_HUBSPOT_TOKEN_KEYS": "k1:" + base64.b64encode(bytes(32)).decode(),
+        "INT_HUBSPOT_STATE_KEY": "s" * 32,
+        "INT_HUBSPOT_KEYCLOAK_CLIENT_SECRET": "keycloak-secret",
+    }
+    env = container_env(render("-f", str(CHART / "ci" / "production-values.yaml")))
+    environ = {
+        entry["name"]: entry["value"] if "value" in entry else secret_values[entry["name"]] for entry in env
+    }
+
+    oauth = load_oauth_settings(environ, load_settings(environ))
+
+    assert oauth is not None
+    assert oauth.redirect_url == "https://hubspot.ameide.io/oauth/callback"
+    assert oauth.scopes == ("oauth", "crm.objects.contacts.read", "crm.objects.companies.read")
+    assert oauth.optional_scopes == ("crm.objects.deals.read",)
+    assert oauth.keycloak_url == "https://auth.ameide.io"
+    assert oauth.state_ttl_s == 900
+    assert oauth.http_timeout_s == 8.0
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("GET", "/tenants"),
+        ("GET", "/tenants/62515"),
+        ("DELETE", "/tenants/62515"),
+        ("GET", "/health"),
+        ("GET", "/ready"),
+        ("GET", "/metrics"),
+        ("POST", "/oauth/callback"),
+    ],
+)
+def test_httproute_does_not_route_internal_paths(method: str, path: str) -> None:
+    route = render(*set_args(OAUTH_REQUIRED))["HTTPRoute/int-hubspot"]
+    matches = [match for rule in route["spec"]["rules"] for match in rule["matches"]]
+
+    assert not [match for match in matches if route_matches(match, method, path)]
+
+
+@pytest.mark.parametrize(
+    ("method", "path"), [("POST", "/webhooks"), ("GET", "/oauth/install"), ("GET", "/oauth/callback")]
+)
+def test_httproute_routes_public_paths(method: str, path: str) -> None:
+    route = render(*set_args(OAUTH_REQUIRED))["HTTPRoute/int-hubspot"]
+    matches = [match for rule in route["spec"]["rules"] for match in rule["matches"]]
+
+    assert [match for match in matches if route_matches(match, method, path)]
 
 
 def test_kafka_topics_from_values() -> None:
