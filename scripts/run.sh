@@ -29,8 +29,10 @@ started_kafka=0
 if ! scripts/kafka.sh status >/dev/null 2>&1; then started_kafka=1; fi
 scripts/kafka.sh start
 
-# Keycloak keeps running after the gateway stops (its start takes minutes the first time);
-# stop it with scripts/keycloak.sh stop.
+# Like Kafka, Keycloak is stopped on exit only if this script started it. Its first start takes
+# about two minutes (build and new database); later starts take about 30 s.
+started_keycloak=0
+if ! scripts/keycloak.sh status >/dev/null 2>&1; then started_keycloak=1; fi
 scripts/keycloak.sh start
 while IFS='=' read -r name value; do
   if [[ -z "${!name:-}" ]]; then export "$name=$value"; fi
@@ -61,6 +63,7 @@ cleanup() {
     wait "$gateway_pid" 2>/dev/null || true
   fi
   if [[ -n "$fake_pid" ]] && kill -0 "$fake_pid" 2>/dev/null; then kill -TERM "$fake_pid" 2>/dev/null || true; fi
+  if ((started_keycloak)); then scripts/keycloak.sh stop; fi
   if ((started_kafka)); then scripts/kafka.sh stop; fi
 }
 trap cleanup INT TERM EXIT

@@ -61,7 +61,12 @@ def _build_parser() -> argparse.ArgumentParser:
 
     tail = commands.add_parser("tail", help="print records of a topic as JSON lines")
     tail.add_argument("--topic", default=None, help="topic to read (default: INT_HUBSPOT_EVENTS_TOPIC)")
-    tail.add_argument("--max", type=int, default=10, help="stop after this many records")
+    tail.add_argument("--max", type=int, default=10, help="how many records to print")
+    tail.add_argument(
+        "--from-beginning",
+        action="store_true",
+        help="print the oldest records instead of the newest",
+    )
     tail.add_argument("--timeout", type=float, default=10.0, help="stop after this many seconds")
     tail.set_defaults(run=_tail)
 
@@ -139,8 +144,12 @@ def _post(args: argparse.Namespace) -> int:
     if not secret:
         print(f"int-hubspot: {args.secret_env} is empty; set it to the client secret", file=sys.stderr)
         return 2
-    with open(args.file, "rb") as handle:
-        body = handle.read()
+    try:
+        with open(args.file, "rb") as handle:
+            body = handle.read()
+    except OSError as error:
+        print(f"int-hubspot: cannot read {args.file}: {error.strerror}", file=sys.stderr)
+        return 2
 
     signed_url = args.signed_url or args.url
     timestamp = str(int(time.time() * 1000))
@@ -165,6 +174,10 @@ def _post(args: argparse.Namespace) -> int:
     except urllib.error.HTTPError as error:
         print(f"{error.code} {error.reason}: {error.read().decode(errors='replace')}")
         return 1
+    except (urllib.error.URLError, OSError) as error:
+        reason = getattr(error, "reason", error)
+        print(f"int-hubspot: POST {args.url} failed: {reason}; is the gateway running?", file=sys.stderr)
+        return 2
 
 
 def _tail(args: argparse.Namespace) -> int:
@@ -172,7 +185,7 @@ def _tail(args: argparse.Namespace) -> int:
 
     bootstrap = os.environ.get("INT_HUBSPOT_KAFKA_BOOTSTRAP", "127.0.0.1:9092")
     topic = args.topic or os.environ.get("INT_HUBSPOT_EVENTS_TOPIC", "hubspot.events")
-    return print_records(bootstrap, topic, args.max, args.timeout)
+    return print_records(bootstrap, topic, args.max, args.timeout, latest=not args.from_beginning)
 
 
 if __name__ == "__main__":

@@ -21,6 +21,7 @@ class KafkaReadiness:
         self._stop = threading.Event()
         self._lock = threading.Lock()
         self._failures: dict[str, str] = {"kafka": "not checked yet"}
+        self._checked = False
         self._thread = threading.Thread(target=self._run, name="kafka-readiness", daemon=True)
 
     def start(self) -> None:
@@ -47,8 +48,9 @@ class KafkaReadiness:
                 if entry is None or entry.error is not None:
                     failures[f"topic:{topic}"] = "topic does not exist or has an error"
         with self._lock:
-            changed = failures.keys() != self._failures.keys()
+            changed = failures.keys() != self._failures.keys() or not self._checked
             self._failures = failures
+            self._checked = True
         if changed:
             if failures:
                 log.warning("not ready: %s", failures)
