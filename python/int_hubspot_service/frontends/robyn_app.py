@@ -8,6 +8,11 @@ URI HubSpot signed:
 Requests that break either rule fail signature verification with 401. Use Granian (the default)
 for such target URLs.
 
+Robyn 0.88 also reads the whole request body into memory before any handler runs, whatever its
+size, and answers 500 to a `multipart/form-data` content type. Put Robyn behind a proxy that limits
+body size (the gateway's own 413 comes too late to protect memory), or use Granian, which stops
+reading at the limit.
+
 Shutdown: on SIGTERM, actix stops accepting connections, but Robyn 0.88 neither runs its shutdown
 handlers nor returns from its event loop in single-process mode. `install_shutdown_handler()` makes
 SIGTERM and SIGINT wait for in-flight requests, flush the producer and exit the process.
@@ -60,6 +65,11 @@ def build_robyn_app(settings: Settings) -> tuple[Robyn, Gateway, _InFlight]:
     @robyn.startup_handler
     def startup() -> None:
         gateway.start()
+        log.warning(
+            "Robyn buffers whole request bodies before the %d-byte limit is checked; "
+            "put it behind a proxy that limits body size, or use INT_HUBSPOT_SERVER=granian",
+            settings.max_body_bytes,
+        )
 
     @robyn.shutdown_handler
     def shutdown() -> None:
