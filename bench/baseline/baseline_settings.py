@@ -25,6 +25,7 @@ class BaselineSettings:
     kafka_linger_ms: int = 2
     kafka_queue_max_messages: int = 100_000
     kafka_message_timeout_ms: int = 30_000
+    kafka_max_record_bytes: int = 1_000_000
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str]) -> BaselineSettings:
@@ -42,6 +43,7 @@ class BaselineSettings:
             kafka_linger_ms=int(environ.get("INT_HUBSPOT_KAFKA_LINGER_MS", "2")),
             kafka_queue_max_messages=int(environ.get("INT_HUBSPOT_KAFKA_QUEUE_MAX_MESSAGES", "100000")),
             kafka_message_timeout_ms=int(environ.get("INT_HUBSPOT_KAFKA_MESSAGE_TIMEOUT_MS", "30000")),
+            kafka_max_record_bytes=int(environ.get("INT_HUBSPOT_KAFKA_MAX_RECORD_BYTES", "1000000")),
         )
 
     def producer_config(self) -> dict[str, Any]:
@@ -56,4 +58,5 @@ class BaselineSettings:
             "compression.type": self.kafka_compression,
             "queue.buffering.max.messages": self.kafka_queue_max_messages,
             "message.timeout.ms": self.kafka_message_timeout_ms,
+            "message.max.bytes": self.kafka_max_record_bytes,
         }

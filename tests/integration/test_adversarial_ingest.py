@@ -143,15 +143,19 @@ def test_log_hides_secret_and_body(gateway: Gateway) -> None:
     assert marker not in log
 
 
-def test_trailing_slash_on_granian(gateway: Gateway) -> None:
-    if gateway.server != "granian":
-        pytest.skip("Robyn drops a trailing slash, so its target URL must not have one (documented)")
+def test_trailing_slash_target_url(gateway: Gateway) -> None:
     body = json.dumps(sample_events("batch-001-0.json")).encode()
 
     response, events_added, _dlq_added = post_and_count(gateway, body, path="/webhooks/")
 
-    assert response.status_code == 204, response.text
-    assert events_added == 1
+    if gateway.server == "granian":
+        assert response.status_code == 204, response.text
+        assert events_added == 1
+    else:
+        # Robyn drops the trailing slash before the gateway sees the path, so the URI HubSpot signed
+        # cannot be rebuilt; the documented result is a 401 with nothing produced.
+        assert response.status_code == 401, response.text
+        assert events_added == 0
 
 
 def test_multipart_content_type_not_500(gateway: Gateway, request: pytest.FixtureRequest) -> None:

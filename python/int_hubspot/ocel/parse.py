@@ -87,7 +87,25 @@ def _reject_constant(name: str) -> NoReturn:
     raise ValueError(f"{name} is not valid JSON")
 
 
-_DECODER = json.JSONDecoder(parse_int=JsonNumber, parse_float=JsonNumber, parse_constant=_reject_constant)
+def _object_from_pairs(pairs: list[tuple[str, JsonValue]]) -> dict[str, JsonValue]:
+    """Build an object, last duplicate key winning, after checking every pair for lone surrogates.
+
+    A value that a later duplicate key replaces never reaches the finished document, so it is checked
+    here: the native parser rejects a lone surrogate wherever it appears in the body.
+    """
+    for key, value in pairs:
+        _check_no_surrogates(key)
+        if not isinstance(value, dict):
+            _check_no_surrogates(value)
+    return dict(pairs)
+
+
+_DECODER = json.JSONDecoder(
+    parse_int=JsonNumber,
+    parse_float=JsonNumber,
+    parse_constant=_reject_constant,
+    object_pairs_hook=_object_from_pairs,
+)
 _WHITESPACE = re.compile(r"[ \t\n\r]*")
 _SURROGATE = re.compile("[\ud800-\udfff]")
 # A string (a backslash escapes any next byte, and an unterminated string runs to the end) or a bracket.
