@@ -22,6 +22,7 @@ from collections.abc import Callable
 from urllib.parse import parse_qs
 
 from int_hubspot.oauth import (
+    EnvelopeError,
     ExpiredStateError,
     StateCodec,
     StateError,
@@ -210,7 +211,8 @@ class OAuthRoutes:
                     now_s=int(self._clock()),
                 )
         except TenantStoreError as error:
-            await self._revoke_quietly(tokens, portal_id)
+            if not await self._refresh_token_stored(portal_id, tokens):
+                await self._revoke_quietly(tokens, portal_id)
             status = 503 if isinstance(error, KeycloakUnavailableError) else 500
             return self._fail(
                 status,
@@ -252,6 +254,26 @@ class OAuthRoutes:
         if hub_id is None:
             raise HubSpotError("neither the token response nor introspection names the portal (hub_id)")
         return str(hub_id), facts.hub_domain, facts.scopes or tokens.scopes, facts.app_id
+
+    async def _refresh_token_stored(self, portal_id: str, tokens: TokenResponse) -> bool:
+        """Return True unless Keycloak shows that the failed save did not store the new refresh token.
+
+        A save can fail after the user write succeeded (for example on the group update), and revoking
+        the token then would break the tenant. When Keycloak cannot be read, this returns True, so the
+        token is left unrevoked at HubSpot instead of risking a stored one.
+        """
+        try:
+            tenant = await self._services.store.get(portal_id)
+            stored = None if tenant is None else self._services.store.decrypt_tokens(tenant)
+        except (TenantStoreError, EnvelopeError) as error:
+            log.warning(
+                "after the failed install of %s, its tokens could not be read back, so the new refresh "
+                "token is not revoked: %s",
+                portal_id,
+                error,
+            )
+            return True
+        return stored is not None and stored.refresh_token == tokens.refresh_token
 
     async def _revoke_quietly(self, tokens: TokenResponse, portal_id: str) -> None:
         if tokens.refresh_token is None:
