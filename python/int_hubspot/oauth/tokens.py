@@ -141,7 +141,8 @@ def _integer(body: Mapping[str, Any], key: str) -> int | None:
         raise TokenResponseError(f"{key} is a boolean, expected an integer")
     if isinstance(value, int):
         return value
-    if isinstance(value, str) and value.isdigit():
+    # str.isdigit() also accepts digits such as "²" that int() rejects, so only ASCII digits pass.
+    if isinstance(value, str) and value.isascii() and value.isdigit():
         return int(value)
     raise TokenResponseError(f"{key} is not an integer")
 

@@ -229,6 +229,7 @@ class TenantStore:
     async def _create_tenant(
         self, portal_id: str, metadata: dict[str, str], token_attributes: dict[str, str]
     ) -> Tenant:
+        await self._remove_orphan_user(portal_id)
         root_id = await self._tenants_root_id()
         payload = {"name": portal_id, "attributes": {key: [value] for key, value in metadata.items()}}
         try:
@@ -248,6 +249,24 @@ class TenantStore:
         group = await self._group(portal_id)
         log.info("created tenant %s", portal_id)
         return _tenant_from(portal_id, group or payload | {"id": group_id}, user)
+
+    async def _remove_orphan_user(self, portal_id: str) -> None:
+        """Delete a technical user of `portal_id` left without its group, which would block the install.
+
+        A failed install can leave one behind: a user creation that timed out in the gateway but
+        succeeded in Keycloak, or a failed cleanup delete. Only a user that the store created (its
+        `hubspot_portal_id` names this portal) is deleted. Any other user with the name stops the install.
+        """
+        user = await self._user(portal_id)
+        if user is None:
+            return
+        if _first((user.get("attributes") or {}).get(PORTAL_ID)) != portal_id:
+            raise TenantStoreError(
+                f"user {username_for(portal_id)} exists but was not created for tenant {portal_id}, which "
+                f"blocks creating the user of tenant {portal_id}; remove or rename that user"
+            )
+        log.warning("deleting the user of tenant %s, left without its group by a failed install", portal_id)
+        await self._delete("user", str(user["id"]), portal_id)
 
     async def _create_user(self, portal_id: str, token_attributes: dict[str, str]) -> dict[str, Any]:
         payload = {

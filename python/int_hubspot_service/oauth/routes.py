@@ -19,10 +19,10 @@ import secrets
 import time
 from collections import OrderedDict
 from collections.abc import Callable
-from http.cookies import CookieError, SimpleCookie
 from urllib.parse import parse_qs
 
 from int_hubspot.oauth import (
+    EnvelopeError,
     ExpiredStateError,
     StateCodec,
     StateError,
@@ -116,16 +116,10 @@ class OAuthRoutes:
     async def callback(self, request: HttpRequest) -> HttpResponse:
         """Check the state, exchange the code, store the tenant and show the outcome."""
         params = {key: values[0] for key, values in parse_qs(request.query, keep_blank_values=True).items()}
-        if "error" in params:
-            return self._fail(
-                400,
-                "hubspot_error",
-                "The install was not completed",
-                f"HubSpot reported: {params['error']}. {params.get('error_description', '')}".strip(),
-                log_detail=f"HubSpot redirected with error={params['error']!r}",
-            )
-
         now_s = int(self._clock())
+        if "error" in params:
+            return self._hubspot_error(params, _cookie_value(request), now_s)
+
         try:
             claims = self._codec.verify(params.get("state", ""), _cookie_value(request), now_s)
         except StateError as error:
@@ -133,6 +127,14 @@ class OAuthRoutes:
             return self._fail(
                 400, outcome, "The install link is not valid", f"{error}.", log_detail=str(error)
             )
+        code = params.get("code")
+        if not code:
+            return self._fail(400, "missing_code", "The install was not completed", "HubSpot sent no code.")
+        # Checked before the state is claimed, so the browser can reload the callback once Keycloak is
+        # back. The code has not been sent to HubSpot yet, so it is still unused.
+        unavailable = self._keycloak_unavailable("callback")
+        if unavailable is not None:
+            return unavailable
         if not self._used.claim(claims.nonce, claims.expires_at, now_s):
             return self._fail(
                 400,
@@ -141,14 +143,32 @@ class OAuthRoutes:
                 "Start the install again from HubSpot.",
                 log_detail="state was already used",
             )
-        code = params.get("code")
-        if not code:
-            return self._fail(400, "missing_code", "The install was not completed", "HubSpot sent no code.")
-
-        unavailable = self._keycloak_unavailable("callback")
-        if unavailable is not None:
-            return unavailable
         return await self._complete(code)
+
+    def _hubspot_error(self, params: dict[str, str], browser_id: str | None, now_s: int) -> HttpResponse:
+        """Show HubSpot's `?error=` redirect; its text is shown only with a state issued to this browser.
+
+        Anyone can link to the callback with any `error_description`, so without that check the page
+        would show an attacker's text under the gateway's name.
+        """
+        log_detail = f"HubSpot redirected with error={params['error']!r}"
+        try:
+            self._codec.verify(params.get("state", ""), browser_id, now_s)
+        except StateError as error:
+            return self._fail(
+                400,
+                "hubspot_error",
+                "The install was not completed",
+                "Start the install again from HubSpot.",
+                log_detail=f"{log_detail} and a state that is not valid: {error}",
+            )
+        return self._fail(
+            400,
+            "hubspot_error",
+            "The install was not completed",
+            f"HubSpot reported: {params['error']}. {params.get('error_description', '')}".strip(),
+            log_detail=log_detail,
+        )
 
     async def _complete(self, code: str) -> HttpResponse:
         hubspot = self._services.hubspot
@@ -191,7 +211,8 @@ class OAuthRoutes:
                     now_s=int(self._clock()),
                 )
         except TenantStoreError as error:
-            await self._revoke_quietly(tokens, portal_id)
+            if not await self._refresh_token_stored(portal_id, tokens):
+                await self._revoke_quietly(tokens, portal_id)
             status = 503 if isinstance(error, KeycloakUnavailableError) else 500
             return self._fail(
                 status,
@@ -233,6 +254,26 @@ class OAuthRoutes:
         if hub_id is None:
             raise HubSpotError("neither the token response nor introspection names the portal (hub_id)")
         return str(hub_id), facts.hub_domain, facts.scopes or tokens.scopes, facts.app_id
+
+    async def _refresh_token_stored(self, portal_id: str, tokens: TokenResponse) -> bool:
+        """Return True unless Keycloak shows that the failed save did not store the new refresh token.
+
+        A save can fail after the user write succeeded (for example on the group update), and revoking
+        the token then would break the tenant. When Keycloak cannot be read, this returns True, so the
+        token is left unrevoked at HubSpot instead of risking a stored one.
+        """
+        try:
+            tenant = await self._services.store.get(portal_id)
+            stored = None if tenant is None else self._services.store.decrypt_tokens(tenant)
+        except (TenantStoreError, EnvelopeError) as error:
+            log.warning(
+                "after the failed install of %s, its tokens could not be read back, so the new refresh "
+                "token is not revoked: %s",
+                portal_id,
+                error,
+            )
+            return True
+        return stored is not None and stored.refresh_token == tokens.refresh_token
 
     async def _revoke_quietly(self, tokens: TokenResponse, portal_id: str) -> None:
         if tokens.refresh_token is None:
@@ -292,13 +333,18 @@ class OAuthRoutes:
 
 
 def _cookie_value(request: HttpRequest) -> str | None:
+    """Return the install cookie's value from the Cookie header, or None when it is absent or empty.
+
+    The header is split into `name=value` pairs at ";" by hand. `http.cookies.SimpleCookie` stops at
+    the first cookie it finds invalid, so other cookies of the same host (JSON values, spaces,
+    non-ASCII) would hide this one.
+    """
     header = request.header("cookie")
     if not header:
         return None
-    cookie: SimpleCookie = SimpleCookie()
-    try:
-        cookie.load(header)
-    except CookieError:
-        return None
-    morsel = cookie.get(COOKIE_NAME)
-    return morsel.value if morsel is not None and morsel.value else None
+    for pair in header.split(";"):
+        name, separator, value = pair.strip().partition("=")
+        if separator and name.strip() == COOKIE_NAME:
+            value = value.strip()
+            return value or None
+    return None

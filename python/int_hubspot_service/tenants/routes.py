@@ -96,7 +96,8 @@ class TenantRoutes:
 
     async def _authorize(self, request: HttpRequest) -> tuple[str, HttpResponse | None]:
         portal_id = request.path.removeprefix(TENANTS_PREFIX).rstrip("/")
-        if not portal_id.isdigit() or len(portal_id) > 20:
+        # str.isdigit() alone also accepts non-ASCII digits such as "²".
+        if not (portal_id.isascii() and portal_id.isdigit()) or len(portal_id) > 20:
             return portal_id, _json(
                 404, {"error": "not_found", "message": "use /tenants/<numeric portal id>"}
             )
