@@ -101,6 +101,20 @@ class TenantStore:
         user = await self._user(portal_id)
         return _tenant_from(portal_id, group, user)
 
+    async def get_orphan(self, portal_id: str) -> Tenant | None:
+        """Return a tenant whose group is gone but whose technical user remains, or None.
+
+        A failed install or a group deleted by hand can leave such a user, still holding encrypted
+        tokens; uninstall uses this to revoke them and delete the user. Only a user that the store
+        created (its `hubspot_portal_id` names this portal) counts.
+        """
+        if await self._group(portal_id) is not None:
+            return None
+        user = await self._user(portal_id)
+        if user is None or _first((user.get("attributes") or {}).get(PORTAL_ID)) != portal_id:
+            return None
+        return _tenant_from(portal_id, {}, user)
+
     async def list_portal_ids(self) -> list[str]:
         """Return the portal ids of every installed tenant."""
         root_id = await self._tenants_root_id()

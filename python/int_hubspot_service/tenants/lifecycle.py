@@ -117,6 +117,9 @@ async def uninstall_tenant(
     async with services.locks.hold(portal_id):
         tenant = await services.store.get(portal_id)
         if tenant is None:
+            # A user left without its group still holds tokens: revoke them and delete it too.
+            tenant = await services.store.get_orphan(portal_id)
+        if tenant is None:
             return UninstallResult(portal_id, found=False)
 
         revoked = False
