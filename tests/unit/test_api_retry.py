@@ -173,9 +173,11 @@ def test_invalid_token_not_refreshed() -> None:
     assert decision.action is RetryAction.FAIL
 
 
-@pytest.mark.parametrize("status", [400, 403, 404, 409, 413, 415])
+@pytest.mark.parametrize("status", [302, 400, 403, 404, 409, 413, 415])
 def test_client_errors_final(status: int) -> None:
-    assert decide(AttemptOutcome(status)).action is RetryAction.FAIL
+    decision = decide(AttemptOutcome(status))
+    assert decision.action is RetryAction.FAIL
+    assert decision.reason == f"status {status} is not retried"
 
 
 def test_network_error_rules() -> None:

@@ -179,7 +179,7 @@ def _decide(
             return RetryDecision(RetryAction.FAIL, "access token still expired after a refresh")
         return RetryDecision(RetryAction.REFRESH_TOKEN, "access token expired")
 
-    return RetryDecision(RetryAction.FAIL, f"client error {status}")
+    return RetryDecision(RetryAction.FAIL, f"status {status} is not retried")
 
 
 def parse_retry_after(value: str | None) -> float | None:
