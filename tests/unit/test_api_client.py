@@ -66,7 +66,7 @@ class StubTokens:
 
 
 class FakeHubSpot:
-    """Answers CRM reads with HubSpot's rate-limit headers; `script` overrides the next responses."""
+    """Returns CRM objects with HubSpot's rate-limit headers; `script` replaces the next responses."""
 
     def __init__(self, clock: FakeClock, max_per_window: int = 110) -> None:
         self.clock = clock

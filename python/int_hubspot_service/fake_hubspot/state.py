@@ -285,7 +285,7 @@ class FakeState:
         )
 
     def crm_search(self, authorization: str | None, object_type: str, body: Any) -> Reply:
-        """Answer a search; HubSpot counts searches apart from the 10 s budget and sends no limit headers."""
+        """Return a page of results; searches count apart from the 10 s budget and get no limit headers."""
         token, rejected = self._authenticate(authorization)
         if rejected is not None:
             return rejected
