@@ -144,10 +144,10 @@ def test_burst_paced_without_429() -> None:
     assert len(results) == 250
     assert hubspot.limited == 0
     assert len(hubspot.requests) == 250
-    # 100 at once, 100 after 10 s, 50 after 20 s.
-    assert clock.now == 20.0
+    # 100 at once, 100 after 10.5 s (10 s window plus 0.5 s margin), 50 after 21 s.
+    assert clock.now == 21.0
     assert waits
-    assert sum(clock.sleeps) == 20.0
+    assert sum(clock.sleeps) == 21.0
 
 
 def test_token_sent_as_bearer() -> None:
@@ -175,8 +175,8 @@ def test_429_blocks_for_window() -> None:
 
     assert run_client(scenario, clock, hubspot, tokens, waits) == {"id": "1"}
     assert len(hubspot.requests) == 2
-    assert clock.sleeps == [10.0]
-    assert waits == [10.0]
+    assert clock.sleeps == [10.5]
+    assert waits == [10.5]
 
 
 def test_429_respects_retry_after() -> None:
@@ -203,7 +203,7 @@ def test_429_blocks_whole_portal() -> None:
         return client.limiter.remaining("62515", GENERAL, clock.now)
 
     remaining = run_client(scenario, clock, hubspot, tokens)
-    assert clock.sleeps == [10.0]
+    assert clock.sleeps == [10.5]
     assert remaining == 98
 
 
@@ -365,7 +365,7 @@ def test_search_uses_search_window() -> None:
             await client.search("62515", "contacts", query="example.com", limit=10)
 
     run_client(scenario, clock, hubspot, tokens)
-    assert clock.sleeps == [1.0]
+    assert clock.sleeps == [0.25, 0.25, 0.25, 0.25]
     body = json.loads(hubspot.requests[0].content)
     assert body["query"] == "example.com"
     assert body["limit"] == 10

@@ -122,10 +122,11 @@ def test_limiter_search_separate() -> None:
     limiter = PortalLimiter(PortalLimits())
     for _ in range(100):
         limiter.take("1", GENERAL, 0.0)
-    waits = [limiter.take("1", SEARCH, 0.0) for _ in range(5)]
-    assert waits == [0.0, 0.0, 0.0, 0.0, 1.0]
     assert limiter.remaining("1", GENERAL, 0.0) == 0
-    assert limiter.take("1", SEARCH, 1.0) == 0.0
+    # Searches are spaced evenly: one per 0.25 s at 4 per second, while the general window is empty.
+    assert limiter.take("1", SEARCH, 0.0) == 0.0
+    assert limiter.take("1", SEARCH, 0.0) == 0.25
+    assert limiter.take("1", SEARCH, 0.25) == 0.0
 
 
 def test_search_burst_stays_under_five() -> None:
@@ -137,6 +138,34 @@ def test_search_burst_stays_under_five() -> None:
             admitted.append(now)
         now = round(now + 0.05, 6)
     assert max_in_any_window(admitted, 1.0) == 4
+
+
+def test_margin_absorbs_latency_skew() -> None:
+    """A first burst delayed by 0.4 s and a second burst on time stay within HubSpot's 110 per 10 s."""
+    limiter = PortalLimiter(PortalLimits())
+    hubspot = RollingWindow(110, 10.0)
+    now = 0.0
+    limited = 0
+    while now < 40.0:
+        if limiter.take("1", GENERAL, now) == 0.0:
+            delay = 0.4 if now < 1.0 else 0.0
+            limited += hubspot.take(now + delay) > 0.0
+        now = round(now + 0.01, 6)
+    assert limited == 0
+
+
+def test_search_skew_within_five() -> None:
+    """Evenly spaced searches with up to 0.2 s of arrival skew stay within HubSpot's 5 per second."""
+    limiter = PortalLimiter(PortalLimits())
+    arrivals = []
+    now = 0.0
+    count = 0
+    while now < 10.0:
+        if limiter.take("1", SEARCH, now) == 0.0:
+            arrivals.append(now + (0.2 if count % 2 == 0 else 0.0))
+            count += 1
+        now = round(now + 0.01, 6)
+    assert max_in_any_window(sorted(arrivals), 1.0) <= 5
 
 
 def test_headers_parse() -> None:
@@ -206,10 +235,11 @@ def test_max_header_lowers_limit() -> None:
 def test_interval_header_adopted() -> None:
     limiter = PortalLimiter(PortalLimits())
     limiter.observe("1", RateLimitHeaders(interval_ms=2_000), in_flight=0, now_s=0.0)
-    assert limiter.interval_s("1", GENERAL) == 2.0
+    # HubSpot's 2 s plus the 0.5 s margin.
+    assert limiter.interval_s("1", GENERAL) == 2.5
     limiter.observe("1", RateLimitHeaders(interval_ms=5), in_flight=0, now_s=0.0)
-    assert limiter.interval_s("1", GENERAL) == 2.0
-    assert limiter.interval_s("1", SEARCH) == 1.0
+    assert limiter.interval_s("1", GENERAL) == 2.5
+    assert limiter.interval_s("1", SEARCH) == 0.25
 
 
 def test_block_after_429() -> None:
@@ -238,3 +268,5 @@ def test_limits_reject_invalid() -> None:
         PortalLimits(general_limit=0)
     with pytest.raises(ValueError, match="positive"):
         PortalLimits(search_interval_s=0.0)
+    with pytest.raises(ValueError, match="negative"):
+        PortalLimits(general_margin_s=-1.0)

@@ -4,7 +4,14 @@ HubSpot allows an installed OAuth app 110 requests per rolling 10 s per portal a
 of that window in `X-HubSpot-RateLimit-Max`, `-Remaining` and `-Interval-Milliseconds`. The CRM search
 endpoints are outside that limit. They have their own limit of 5 requests per second, and their
 responses carry none of those headers. The defaults here stay below both limits (100 per 10 s and 4 per
-second). The margin absorbs clock differences and requests that reach HubSpot later than they started.
+second).
+
+Requests reach HubSpot later than they start here, by a delay that varies. When a burst sent at the
+start of a window reaches HubSpot later than the burst sent one interval afterwards, HubSpot counts
+both in one window. Two measures keep that from causing 429s:
+- the general window is `general_margin_s` longer than HubSpot's interval;
+- searches are spaced evenly (one per `search_interval_s / search_limit`) instead of in bursts,
+  because the 1 s search window leaves only one request of headroom.
 
 The limits hold for one `PortalLimiter`, so for one process. Processes that share a portal must split
 the budget between them (see docs/hubspot-api.md).
@@ -53,6 +60,8 @@ class PortalLimits:
 
     general_limit: int = 100
     general_interval_s: float = 10.0
+    # NOTE: an estimate of how much HubSpot's request latency varies, not a measured value.
+    general_margin_s: float = 0.5
     search_limit: int = 4
     search_interval_s: float = 1.0
 
@@ -61,6 +70,8 @@ class PortalLimits:
             raise ValueError(f"limits must be at least 1: {self}")
         if self.general_interval_s <= 0 or self.search_interval_s <= 0:
             raise ValueError(f"intervals must be positive: {self}")
+        if self.general_margin_s < 0:
+            raise ValueError(f"general_margin_s must not be negative: {self}")
 
 
 @dataclass(frozen=True)
@@ -87,8 +98,10 @@ class _PortalWindows:
     __slots__ = ("general", "search")
 
     def __init__(self, limits: PortalLimits) -> None:
-        self.general = RollingWindow(limits.general_limit, limits.general_interval_s)
-        self.search = RollingWindow(limits.search_limit, limits.search_interval_s)
+        self.general = RollingWindow(
+            limits.general_limit, limits.general_interval_s + limits.general_margin_s
+        )
+        self.search = RollingWindow(1, limits.search_interval_s / limits.search_limit)
 
     def of(self, kind: LimitKind) -> RollingWindow:
         return self.search if kind == SEARCH else self.general
@@ -115,7 +128,7 @@ class PortalLimiter:
         return self._windows(portal_id).of(kind).remaining(now_s)
 
     def interval_s(self, portal_id: str, kind: LimitKind) -> float:
-        """Return the current window length, which HubSpot's interval header may have changed."""
+        """Return the current window length with its margin; HubSpot's interval header may change it."""
         return self._windows(portal_id).of(kind).interval_s
 
     def block(self, portal_id: str, kind: LimitKind, until_s: float) -> None:
@@ -127,7 +140,7 @@ class PortalLimiter:
 
         - `Max` lowers the limit when HubSpot's limit is below the configured one, and the configured
           limit applies again once `Max` is back above it.
-        - `Interval-Milliseconds` replaces the window length.
+        - `Interval-Milliseconds` plus `general_margin_s` replaces the window length.
         - `Remaining` is what HubSpot still allows. It does not yet count the `in_flight` requests that
           this process started after the observed one. When `Remaining - in_flight` is below the local
           remaining count, other clients of the portal are using the budget, so the window is drained
@@ -139,7 +152,7 @@ class PortalLimiter:
             limit = min(limit, headers.max)
         interval_s = window.interval_s
         if headers.interval_ms is not None and MIN_INTERVAL_MS <= headers.interval_ms <= MAX_INTERVAL_MS:
-            interval_s = headers.interval_ms / 1000
+            interval_s = headers.interval_ms / 1000 + self.limits.general_margin_s
         if (limit, interval_s) != (window.limit, window.interval_s):
             window.reconfigure(limit, interval_s)
         if headers.remaining is None:
