@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from int_hubspot.config.settings import ConfigError, Settings
+from int_hubspot.ratelimit.portal import HUBSPOT_LIMIT_PER_10S, HUBSPOT_SEARCH_LIMIT_PER_S
 
 __all__ = ["OAuthSettings", "TokenKeys", "load_oauth_settings"]
 
@@ -59,6 +60,10 @@ class OAuthSettings:
     state_ttl_s: int = 600
     refresh_margin_s: int = 300
     http_timeout_s: float = 10.0
+    # Outbound HubSpot API budget of this process per portal (see docs/hubspot-api.md).
+    api_rate_limit_per_10s: int = 100
+    api_search_rate_per_s: int = 4
+    api_max_concurrent_per_portal: int = 8
 
 
 def load_oauth_settings(environ: Mapping[str, str], settings: Settings) -> OAuthSettings | None:
@@ -104,6 +109,17 @@ def load_oauth_settings(environ: Mapping[str, str], settings: Settings) -> OAuth
         state_ttl_s=reader.integer("INT_HUBSPOT_STATE_TTL_S", 600, 60, 3_600),
         refresh_margin_s=reader.integer("INT_HUBSPOT_REFRESH_MARGIN_S", 300, 30, 1_500),
         http_timeout_s=float(reader.integer("INT_HUBSPOT_HTTP_TIMEOUT_S", 10, 1, 60)),
+        # HubSpot allows 110 requests per 10 s and 5 searches per second per portal. The upper bounds
+        # reject a budget above those limits for a single process.
+        api_rate_limit_per_10s=reader.integer(
+            "INT_HUBSPOT_HUBSPOT_RATE_LIMIT_PER_10S", 100, 1, HUBSPOT_LIMIT_PER_10S
+        ),
+        api_search_rate_per_s=reader.integer(
+            "INT_HUBSPOT_HUBSPOT_SEARCH_RATE_PER_S", 4, 1, HUBSPOT_SEARCH_LIMIT_PER_S
+        ),
+        api_max_concurrent_per_portal=reader.integer(
+            "INT_HUBSPOT_HUBSPOT_MAX_CONCURRENT_PER_PORTAL", 8, 1, 64
+        ),
     )
     if not oauth.hubspot_client_secret:
         reader.problems.append("INT_HUBSPOT_CLIENT_SECRET is missing; the token exchange needs it")

@@ -8,17 +8,23 @@ HubSpot routes:
     POST /oauth/2026-03/token/revoke                      revokes a token and records the call
     GET  /crm/v3/objects/<type>/<id>                      needs a bearer token; 110 requests per 10 s
                                                           per portal with X-HubSpot-RateLimit-* headers
+    POST /crm/v3/objects/<type>/batch/read                up to 100 inputs; same budget and headers
+    POST /crm/v3/objects/<type>/search                    5 per second per portal, apart from the 10 s
+                                                          budget; no rate-limit headers, 429 SECONDLY
 
 Control API for tests (JSON bodies):
     POST /_control/reset                                  forget everything
-    POST /_control/configure   {"expires_in": 60, ...}    change `Behaviour` fields
-    POST /_control/fail        {"endpoint": "token", "status": 503, "count": 2, "body": {...}}
+    POST /_control/configure   {"expires_in": 60, ...}    change `Behaviour` fields (also rate_limit_max,
+                                                          rate_limit_interval_ms, search_rate_per_s)
+    POST /_control/fail        {"endpoint": "token", "status": 503, "count": 2, "body": {...},
+                                "headers": {"Retry-After": "1"}}
     POST /_control/delay       {"endpoint": "token", "seconds": 1.5}
     POST /_control/revoke      {"portal_id": 62515}       revoke every token of a portal
     POST /_control/expire      {"portal_id": 62515}       expire every access token of a portal
     GET  /_control/calls                                  recorded calls (token fingerprints, no tokens)
 
-Endpoint names for faults and delays: authorize, token, introspect, revoke, crm.
+Endpoint names for faults and delays: authorize, token, introspect, revoke, crm (object reads and
+batch reads), search.
 """
 
 from __future__ import annotations
@@ -40,6 +46,8 @@ log = logging.getLogger(__name__)
 
 _AUTHORIZE = re.compile(r"^/oauth/(?:\d+/)?authorize$")
 _CRM_OBJECT = re.compile(r"^/crm/v3/objects/([A-Za-z0-9_]+)/([A-Za-z0-9_-]+)$")
+_CRM_BATCH_READ = re.compile(r"^/crm/v3/objects/([A-Za-z0-9_]+)/batch/read$")
+_CRM_SEARCH = re.compile(r"^/crm/v3/objects/([A-Za-z0-9_]+)/search$")
 _TOKEN_PATHS = {
     "/oauth/2026-03/token": "token",
     "/oauth/2026-03/token/introspect": "introspect",
@@ -83,6 +91,14 @@ class _Handler(BaseHTTPRequestHandler):
             form = dict(parse_qsl(body.decode(errors="replace")))
             handler = getattr(self.server.state, endpoint)
             self._answer(endpoint, lambda: handler(form))
+        elif match := _CRM_BATCH_READ.match(parts.path):
+            payload = _json_or_none(body)
+            auth = self.headers.get("Authorization")
+            self._answer("crm", lambda: self.server.state.crm_batch_read(auth, match.group(1), payload))
+        elif match := _CRM_SEARCH.match(parts.path):
+            payload = _json_or_none(body)
+            auth = self.headers.get("Authorization")
+            self._answer("search", lambda: self.server.state.crm_search(auth, match.group(1), payload))
         elif parts.path.startswith("/_control/"):
             self._write(self._control(parts.path.removeprefix("/_control/"), body))
         else:
@@ -99,7 +115,10 @@ class _Handler(BaseHTTPRequestHandler):
                 return Reply(200, state.configure(payload))
             if action == "fail":
                 fault = Fault(
-                    int(payload.get("status", 503)), int(payload.get("count", 1)), payload.get("body")
+                    int(payload.get("status", 503)),
+                    int(payload.get("count", 1)),
+                    payload.get("body"),
+                    {str(name): str(value) for name, value in (payload.get("headers") or {}).items()},
                 )
                 state.add_fault(str(payload["endpoint"]), fault)
                 return Reply(200, {"endpoint": payload["endpoint"], "count": fault.count})
@@ -151,6 +170,13 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:
         # The request line can carry codes and states in the query, so only method and path are logged.
         log.debug("fake HubSpot: %s %s", self.command, urlsplit(self.path).path)
+
+
+def _json_or_none(body: bytes) -> Any:
+    try:
+        return json.loads(body) if body else None
+    except ValueError:
+        return None
 
 
 class FakeHubSpotServer(ThreadingHTTPServer):

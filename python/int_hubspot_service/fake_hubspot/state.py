@@ -18,8 +18,12 @@ from typing import Any
 
 __all__ = ["Behaviour", "FakeState", "Fault", "Reply", "token_fingerprint"]
 
+# HubSpot's limits for OAuth apps per portal: 110 requests per rolling 10 s, and 5 searches per second
+# outside that budget. Tests may change them through `Behaviour`.
 RATE_LIMIT_MAX = 110
 RATE_LIMIT_INTERVAL_MS = 10_000
+SEARCH_RATE_PER_S = 5
+MAX_BATCH_INPUTS = 100
 
 
 def token_fingerprint(token: str) -> str:
@@ -44,6 +48,7 @@ class Fault:
     status: int
     count: int
     body: Any = None
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -58,6 +63,9 @@ class Behaviour:
     rotate_refresh_tokens: bool = False
     authorize_error: str | None = None
     granted_optional_scopes: bool = True
+    rate_limit_max: int = RATE_LIMIT_MAX
+    rate_limit_interval_ms: int = RATE_LIMIT_INTERVAL_MS
+    search_rate_per_s: int = SEARCH_RATE_PER_S
 
 
 @dataclass
@@ -85,6 +93,7 @@ class FakeState:
             self._codes: dict[str, dict[str, Any]] = {}
             self._tokens: dict[str, _Token] = {}
             self._windows: dict[int, deque[float]] = {}
+            self._search_windows: dict[int, deque[float]] = {}
             self._faults: dict[str, Fault] = {}
             self._delays: dict[str, float] = {}
             self.calls: list[dict[str, Any]] = []
@@ -136,7 +145,7 @@ class FakeState:
             if fault.count <= 0:
                 del self._faults[endpoint]
         body = fault.body if fault.body is not None else _error_body("INTERNAL_ERROR", "injected failure")
-        return Reply(fault.status, body)
+        return Reply(fault.status, body, dict(fault.headers))
 
     def delay_of(self, endpoint: str) -> float:
         with self._lock:
@@ -241,36 +250,89 @@ class FakeState:
     # --- CRM -----------------------------------------------------------------------------------------
 
     def crm_object(self, authorization: str | None, object_type: str, object_id: str) -> Reply:
+        token, rejected = self._authenticate(authorization)
+        if rejected is not None:
+            return rejected
+        assert token is not None
+        limited, headers = self._take_rate_limit(token.portal_id)
+        self.record("crm", portal_id=token.portal_id, object_type=object_type, limited=limited)
+        if limited:
+            return Reply(429, self._ten_secondly_body(), headers)
+        return Reply(200, _crm_object(object_id), headers)
+
+    def crm_batch_read(self, authorization: str | None, object_type: str, body: Any) -> Reply:
+        token, rejected = self._authenticate(authorization)
+        if rejected is not None:
+            return rejected
+        assert token is not None
+        inputs = body.get("inputs") if isinstance(body, dict) else None
+        if not isinstance(inputs, list) or not all(
+            isinstance(item, dict) and "id" in item for item in inputs
+        ):
+            return Reply(400, _error_body("VALIDATION_ERROR", "inputs must be a list of objects with an id"))
+        if len(inputs) > MAX_BATCH_INPUTS:
+            return Reply(400, _error_body("VALIDATION_ERROR", f"at most {MAX_BATCH_INPUTS} inputs per batch"))
+        limited, headers = self._take_rate_limit(token.portal_id)
+        self.record(
+            "crm", portal_id=token.portal_id, object_type=object_type, limited=limited, batch=len(inputs)
+        )
+        if limited:
+            return Reply(429, self._ten_secondly_body(), headers)
+        results = [_crm_object(str(item["id"])) for item in inputs]
+        now = "2026-01-01T00:00:00Z"
+        return Reply(
+            200, {"status": "COMPLETE", "results": results, "startedAt": now, "completedAt": now}, headers
+        )
+
+    def crm_search(self, authorization: str | None, object_type: str, body: Any) -> Reply:
+        """Return a page of results; searches count apart from the 10 s budget and get no limit headers."""
+        token, rejected = self._authenticate(authorization)
+        if rejected is not None:
+            return rejected
+        assert token is not None
+        limit = body.get("limit", 10) if isinstance(body, dict) else 10
+        if not isinstance(limit, int) or not 1 <= limit <= 200:
+            return Reply(400, _error_body("VALIDATION_ERROR", "limit must be an integer from 1 to 200"))
+        limited = self._take_search_limit(token.portal_id)
+        self.record("search", portal_id=token.portal_id, object_type=object_type, limited=limited)
+        if limited:
+            body_429 = {
+                "status": "error",
+                "message": "You have reached your secondly limit.",
+                "errorType": "RATE_LIMIT",
+                "correlationId": str(uuid.uuid4()),
+                "policyName": "SECONDLY",
+                "requestId": str(uuid.uuid4()),
+            }
+            return Reply(429, body_429)
+        results = [_crm_object(str(index + 1)) for index in range(min(limit, 3))]
+        return Reply(200, {"total": len(results), "results": results})
+
+    def _authenticate(self, authorization: str | None) -> tuple[_Token | None, Reply | None]:
         value = (authorization or "").removeprefix("Bearer ").strip()
         with self._lock:
             token = self._tokens.get(value)
         if token is None or token.kind != "access" or token.revoked:
-            return Reply(401, _error_body("INVALID_AUTHENTICATION", "the access token is not valid"))
+            return None, Reply(401, _error_body("INVALID_AUTHENTICATION", "the access token is not valid"))
         if _expired(token):
             ago = int(time.time() - (token.expires_at or 0))
             body = _error_body("EXPIRED_AUTHENTICATION", f"the OAuth access token expired {ago} s ago")
-            return Reply(401, body)
+            return None, Reply(401, body)
+        return token, None
 
-        limited, headers = self._take_rate_limit(token.portal_id)
-        self.record("crm", portal_id=token.portal_id, object_type=object_type, limited=limited)
-        if limited:
-            body = {
-                "status": "error",
-                "message": "rate limit of 110 requests per 10 s reached for this portal",
-                "errorType": "RATE_LIMIT",
-                "correlationId": str(uuid.uuid4()),
-                "policyName": "TEN_SECONDLY_ROLLING",
-                "requestId": str(uuid.uuid4()),
-            }
-            return Reply(429, body, headers)
-        body = {
-            "id": object_id,
-            "properties": {"hs_object_id": object_id, "email": f"contact-{object_id}@example.com"},
-            "createdAt": "2026-01-01T00:00:00Z",
-            "updatedAt": "2026-01-01T00:00:00Z",
-            "archived": False,
+    def _ten_secondly_body(self) -> dict[str, Any]:
+        behaviour = self.behaviour
+        return {
+            "status": "error",
+            "message": (
+                f"rate limit of {behaviour.rate_limit_max} requests per "
+                f"{behaviour.rate_limit_interval_ms} ms reached for this portal"
+            ),
+            "errorType": "RATE_LIMIT",
+            "correlationId": str(uuid.uuid4()),
+            "policyName": "TEN_SECONDLY_ROLLING",
+            "requestId": str(uuid.uuid4()),
         }
-        return Reply(200, body, headers)
 
     # --- helpers -------------------------------------------------------------------------------------
 
@@ -357,21 +419,44 @@ class FakeState:
         }
 
     def _take_rate_limit(self, portal_id: int) -> tuple[bool, dict[str, str]]:
-        now = time.monotonic()
+        maximum = self.behaviour.rate_limit_max
+        interval_ms = self.behaviour.rate_limit_interval_ms
         with self._lock:
             window = self._windows.setdefault(portal_id, deque())
-            while window and now - window[0] >= RATE_LIMIT_INTERVAL_MS / 1000:
-                window.popleft()
-            limited = len(window) >= RATE_LIMIT_MAX
-            if not limited:
-                window.append(now)
-            remaining = RATE_LIMIT_MAX - len(window)
+            limited = _take(window, maximum, interval_ms / 1000)
+            remaining = maximum - len(window)
         headers = {
-            "X-HubSpot-RateLimit-Max": str(RATE_LIMIT_MAX),
+            "X-HubSpot-RateLimit-Max": str(maximum),
             "X-HubSpot-RateLimit-Remaining": str(max(0, remaining)),
-            "X-HubSpot-RateLimit-Interval-Milliseconds": str(RATE_LIMIT_INTERVAL_MS),
+            "X-HubSpot-RateLimit-Interval-Milliseconds": str(interval_ms),
         }
         return limited, headers
+
+    def _take_search_limit(self, portal_id: int) -> bool:
+        with self._lock:
+            window = self._search_windows.setdefault(portal_id, deque())
+            return _take(window, self.behaviour.search_rate_per_s, 1.0)
+
+
+def _take(window: deque[float], maximum: int, interval_s: float) -> bool:
+    """Count one request in a rolling window; return True (limited) when `maximum` are already in it."""
+    now = time.monotonic()
+    while window and now - window[0] >= interval_s:
+        window.popleft()
+    if len(window) >= maximum:
+        return True
+    window.append(now)
+    return False
+
+
+def _crm_object(object_id: str) -> dict[str, Any]:
+    return {
+        "id": object_id,
+        "properties": {"hs_object_id": object_id, "email": f"contact-{object_id}@example.com"},
+        "createdAt": "2026-01-01T00:00:00Z",
+        "updatedAt": "2026-01-01T00:00:00Z",
+        "archived": False,
+    }
 
 
 def _expired(token: _Token) -> bool:

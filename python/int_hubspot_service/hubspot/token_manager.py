@@ -9,6 +9,8 @@ token another process refreshed meanwhile is used instead of refreshing twice.
 Failures:
 - 5xx, 429 and network errors are retried with exponential backoff (equal jitter); when every attempt
   fails, the current access token is still returned while it has not expired.
+- `refresh_rejected(portal_id, token)` refreshes a token that HubSpot answered with 401
+  `EXPIRED_AUTHENTICATION`, even before its refresh is due, and never serves that token again.
 - `invalid_grant` (HubSpot's `BAD_REFRESH_TOKEN`) marks the tenant `needs_reauth` in Keycloak, logs it
   once and raises `NeedsReauthError`; no further refresh is attempted until the portal reinstalls.
 """
@@ -105,6 +107,24 @@ class TokenManager:
             async with self._locks.lease(portal_id):
                 return await self._load_or_refresh(portal_id)
 
+    async def refresh_rejected(self, portal_id: str, rejected_token: str) -> str:
+        """Return an access token other than `rejected_token`, which HubSpot reported as expired.
+
+        The token is refreshed even when its stored expiry is still ahead, unless another
+        coroutine or process has already replaced it. Raises like `get_access_token`, and raises
+        `HubSpotUnavailableError` when the refresh fails, because the rejected token cannot be served.
+        """
+        cached = self._fresh_from_cache(portal_id)
+        if cached is not None and cached != rejected_token:
+            return cached
+        async with self._locks.local(portal_id):
+            cached = self._fresh_from_cache(portal_id)
+            if cached is not None and cached != rejected_token:
+                return cached
+            self.forget(portal_id)
+            async with self._locks.lease(portal_id):
+                return await self._load_or_refresh(portal_id, rejected_token)
+
     def forget(self, portal_id: str) -> None:
         """Drop the cached token of `portal_id` (after a reinstall or an uninstall)."""
         self._cache.pop(portal_id, None)
@@ -120,7 +140,7 @@ class TokenManager:
             return cached.access_token
         return None
 
-    async def _load_or_refresh(self, portal_id: str) -> str:
+    async def _load_or_refresh(self, portal_id: str, rejected_token: str | None = None) -> str:
         tenant = await self._store.get(portal_id)
         if tenant is None:
             self.forget(portal_id)
@@ -132,8 +152,9 @@ class TokenManager:
         if tokens is None:
             raise TenantNotInstalledError(f"tenant {portal_id} has no stored tokens; install the app again")
 
+        rejected = tokens.access_token == rejected_token
         due_at = refresh_due_at(tokens.expires_at, self._policy.margin_s, self._random())
-        if self._clock() < due_at:
+        if self._clock() < due_at and not rejected:
             self._cache[portal_id] = _Cached(tokens.access_token, tokens.expires_at, due_at)
             return tokens.access_token
 
@@ -152,7 +173,7 @@ class TokenManager:
             raise NeedsReauthError(f"tenant {portal_id} needs a new install: {error}") from error
         except HubSpotUnavailableError as error:
             self._on_refresh("error")
-            if self._clock() < tokens.expires_at:
+            if self._clock() < tokens.expires_at and not rejected:
                 log.warning(
                     "refresh of tenant %s failed; serving the current token until it expires: %s",
                     portal_id,

@@ -47,7 +47,11 @@ class OAuthModule:
         self.readiness = KeycloakReadiness(
             oauth_settings.keycloak_url, oauth_settings.keycloak_realm, settings.ready_check_interval_s
         )
-        self.services = OAuthServices.build(oauth_settings, on_refresh=self.metrics.record_refresh)
+        self.services = OAuthServices.build(
+            oauth_settings,
+            on_refresh=self.metrics.record_refresh,
+            on_rate_limit_wait=metrics.record_rate_limit_wait,
+        )
         self.publisher = LifecyclePublisher(settings.kafka_bootstrap, oauth_settings.tenants_topic)
         self.verifier = AdminTokenVerifier(oauth_settings)
         self.oauth_routes = OAuthRoutes(self.services, self.readiness, self.metrics, self.publisher)
