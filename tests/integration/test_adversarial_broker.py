@@ -38,8 +38,6 @@ def _wait_for_ready(gateway: Gateway, expected: int, timeout_s: float = 60.0) ->
     return status
 
 
-@pytest.mark.parametrize("server", ["granian", "robyn"])
-@pytest.mark.parametrize("outage", ["stopped", "frozen"])
 def _post_until_accepted(gateway: Gateway, body: bytes, attempts: int = 20) -> httpx.Response:
     """POST until a 204, at most `attempts` times; a producer's first records wait for its set-up.
 
@@ -55,6 +53,8 @@ def _post_until_accepted(gateway: Gateway, body: bytes, attempts: int = 20) -> h
     return response
 
 
+@pytest.mark.parametrize("server", ["granian", "robyn"])
+@pytest.mark.parametrize("outage", ["stopped", "frozen"])
 def test_recovers_after_broker_outage(
     own_broker: OwnBroker, tmp_path: Path, server: str, outage: str
 ) -> None:
