@@ -33,7 +33,9 @@ fn main() {
     let rounds: usize = match std::env::args().nth(1) {
         Some(text) => text
             .parse()
-            .unwrap_or_else(|_| panic!("ROUNDS must be a positive integer, got {text:?}")),
+            .ok()
+            .filter(|rounds| *rounds > 0)
+            .unwrap_or_else(|| panic!("ROUNDS must be a positive integer, got {text:?}")),
         None => 2000,
     };
     let only_size = std::env::args().nth(2);
@@ -43,8 +45,12 @@ fn main() {
             continue;
         }
         let path = dir.join(format!("batch-{size}-0.json"));
-        let body = std::fs::read(&path)
-            .unwrap_or_else(|error| panic!("cannot read sample {}: {error}", path.display()));
+        let body = std::fs::read(&path).unwrap_or_else(|error| {
+            panic!(
+                "failed to read sample {}: {error}; set HUBSPOT_SAMPLES_DIR to the samples folder",
+                path.display()
+            )
+        });
         let events = normalize_batch(&body, RECEIVED_AT_MS).records.len();
 
         let warm_up = rounds.min(100);
