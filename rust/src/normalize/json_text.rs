@@ -51,8 +51,9 @@ fn word_needs_escape(word: u64) -> bool {
     (below_space | has_quote | has_backslash) & HIGH_BITS != 0
 }
 
-/// Returns the index of the first byte at or after `from` that needs an escape.
-fn next_escape(bytes: &[u8], from: usize) -> Option<usize> {
+/// Returns the index of the first byte at or after `from` that needs an escape: a byte below 0x20,
+/// `"` or `\`.
+pub fn next_escape(bytes: &[u8], from: usize) -> Option<usize> {
     let mut index = from;
     while let Some(chunk) = bytes.get(index..index + 8) {
         let word = u64::from_le_bytes(chunk.try_into().expect("chunk of 8 bytes"));
