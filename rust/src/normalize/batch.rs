@@ -151,3 +151,85 @@ pub fn normalize_batch(body: &[u8], received_at_ms: u64) -> BatchOutput {
     }
     output
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const RECEIVED_AT_MS: u64 = 1_764_820_300_000;
+
+    /// One event of each relationship shape, with values that need escaping, and two invalid events.
+    const BODY: &str = r#"[
+        {"portalId":62515,"occurredAt":1764820323664,"subscriptionType":"contact.propertyChange",
+         "attemptNumber":1,"eventId":7,"objectId":101,"propertyName":"firstname",
+         "propertyValue":"a \"quoted\"\n\u0001 value"},
+        {"portalId":62515,"occurredAt":1764820323665,"subscriptionType":"object.merge",
+         "objectTypeId":"2-99","objectId":5,"primaryObjectId":5,"mergedObjectIds":[6,"7",5]},
+        {"portalId":62515,"occurredAt":1764820323666,"subscriptionType":"deal.associationChange",
+         "objectId":1,"fromObjectId":1,"toObjectId":2,"associationType":"DEAL_TO_\"x\"",
+         "associationRemoved":false},
+        {"portalId":62515,"occurredAt":1764820323667,"subscriptionType":"conversation.newMessage",
+         "objectId":9,"messageId":"m\\1","extra\t":{"b":1,"a":[true,null]}},
+        {"portalId":62515,"occurredAt":1764820323668,"subscriptionType":"x\"y"},
+        {"portalId":-1},
+        "not an event"
+    ]"#;
+
+    #[test]
+    fn batch_writes_valid_documents() {
+        let output = normalize_batch(BODY.as_bytes(), RECEIVED_AT_MS);
+
+        assert_eq!(output.records.len(), 5);
+        for record in &output.records {
+            let document: serde_json::Value =
+                serde_json::from_str(output.value(record)).expect("document is valid JSON");
+            let event = &document["events"][0];
+            assert_eq!(event["id"], output.event_id(record));
+            assert_eq!(output.key(record), "62515");
+        }
+    }
+
+    #[test]
+    fn batch_headers_keep_order() {
+        let output = normalize_batch(BODY.as_bytes(), RECEIVED_AT_MS);
+
+        let first: Vec<_> = output
+            .headers(&output.records[0])
+            .into_iter()
+            .flatten()
+            .collect();
+        let names: Vec<_> = first.iter().map(|(name, _)| *name).collect();
+        assert_eq!(
+            names,
+            [
+                "portal_id",
+                "event_id",
+                "subscription_type",
+                "occurred_at",
+                "received_at",
+                "attempt_number",
+                "hubspot_event_id",
+                "content_type"
+            ]
+        );
+        assert_eq!(first[3].1, "1764820323664");
+        assert_eq!(first[4].1, "1764820300000");
+        assert_eq!(first[5].1, "1");
+        assert_eq!(first[6].1, "7");
+        assert_eq!(first[7].1, CONTENT_TYPE);
+
+        let second = output.headers(&output.records[1]);
+        assert_eq!(second[5], None);
+        assert_eq!(second[6], None);
+    }
+
+    #[test]
+    fn batch_reports_invalid_events() {
+        let output = normalize_batch(BODY.as_bytes(), RECEIVED_AT_MS);
+
+        let reasons: Vec<_> = output.poison.iter().map(|item| item.reason).collect();
+        assert_eq!(reasons, ["invalid_portal_id", "not_an_object"]);
+        assert_eq!(output.poison[1].index, 6);
+        assert_eq!(&BODY[output.poison[1].raw.clone()], "\"not an event\"");
+    }
+}

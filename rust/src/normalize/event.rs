@@ -9,7 +9,7 @@ use super::fields::{
 use super::graph::{Graph, ObjectKey};
 use super::mapping::{
     association_object_types, is_plain_identifier, is_property_attribute_name, object_type_for_id,
-    Action, KnownField, GENERIC_PREFIX, KNOWN_FIELDS, LEGACY_OBJECT_TYPES, MESSAGE_OBJECT_TYPE,
+    Action, KnownField, GENERIC_PREFIX, LEGACY_OBJECT_TYPES, MESSAGE_OBJECT_TYPE,
     PORTAL_OBJECT_TYPE, PORTAL_QUALIFIER, UNKNOWN_OBJECT_TYPE,
 };
 use super::ocel::{write_document, Attribute, Document, Value};
@@ -40,7 +40,9 @@ pub struct RejectedEvent {
 
 /// Working buffers that one batch reuses for all its events.
 #[derive(Debug, Default)]
-pub struct Buffers {
+pub struct Buffers<'j> {
+    graph: Graph<'j>,
+    attributes: Vec<Attribute<'j>>,
     /// Canonical JSON text of `Value::Scratch` attribute values.
     scratch: String,
     /// The canonical JSON that the event id hashes.
@@ -305,11 +307,10 @@ fn push_range(out: &mut String, text: &str) -> Range<usize> {
 /// Writes the document and the header values of an event whose graph is built.
 fn write_event<'j>(
     out: &mut String,
-    buffers: &mut Buffers,
+    buffers: &mut Buffers<'j>,
     fields: &Fields<'j, '_>,
     envelope: &Envelope<'j>,
     event_type: &str,
-    graph: &Graph<'j>,
 ) -> NormalizedEvent {
     let portal = envelope.portal_id;
     buffers.event_id.clear();
@@ -318,8 +319,8 @@ fn write_event<'j>(
     // `envelope` only accepts values that format, so the time is never empty.
     write_epoch_ms(&mut buffers.time, envelope.occurred_at_ms);
     buffers.scratch.clear();
-    let mut attributes = Vec::with_capacity(KNOWN_FIELDS.len() + 1);
-    event_attributes(fields, &mut attributes, &mut buffers.scratch);
+    buffers.attributes.clear();
+    event_attributes(fields, &mut buffers.attributes, &mut buffers.scratch);
 
     let portal_id = push_range(out, portal);
     let event_id = push_range(out, &buffers.event_id);
@@ -337,8 +338,8 @@ fn write_event<'j>(
             event_id: &buffers.event_id,
             event_type,
             time: &buffers.time,
-            attributes: &attributes,
-            graph,
+            attributes: &buffers.attributes,
+            graph: &buffers.graph,
         },
         &buffers.scratch,
     );
@@ -354,10 +355,10 @@ fn write_event<'j>(
 }
 
 /// Normalizes one element of the batch array, appending its document and header values to `out`.
-pub fn normalize_event(
-    value: &Json<'_>,
+pub fn normalize_event<'j>(
+    value: &'j Json<'_>,
     out: &mut String,
-    buffers: &mut Buffers,
+    buffers: &mut Buffers<'j>,
 ) -> Result<NormalizedEvent, RejectedEvent> {
     let fields = Fields::of_event(value).map_err(|error| RejectedEvent {
         error,
@@ -372,14 +373,7 @@ pub fn normalize_event(
         portal_id: Some(portal.to_string()),
     };
     let envelope = envelope(&fields, portal).map_err(rejected)?;
-    let mut graph = Graph::default();
-    let event_type = build_graph(&mut graph, &fields, &envelope).map_err(rejected)?;
-    Ok(write_event(
-        out,
-        buffers,
-        &fields,
-        &envelope,
-        &event_type,
-        &graph,
-    ))
+    buffers.graph.clear();
+    let event_type = build_graph(&mut buffers.graph, &fields, &envelope).map_err(rejected)?;
+    Ok(write_event(out, buffers, &fields, &envelope, &event_type))
 }

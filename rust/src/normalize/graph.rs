@@ -44,6 +44,14 @@ pub struct Graph<'j> {
 }
 
 impl<'j> Graph<'j> {
+    /// Removes all types and objects but keeps the allocated capacity for the next event.
+    pub fn clear(&mut self) {
+        self.types.clear();
+        self.used_types.clear();
+        self.objects.clear();
+        self.positions = None;
+    }
+
     /// Returns the index of an object type, adding it on first use.
     pub fn type_index(&mut self, name: Cow<'j, str>) -> usize {
         match self.types.iter().position(|known| *known == name) {

@@ -5,7 +5,7 @@
 //! attributes its objects carry. It appends to one buffer and allocates nothing else.
 
 use super::graph::{Graph, ObjectKey};
-use super::json_text::{write_escaped, write_string};
+use super::json_text::{write_escaped, write_plain_string, write_string};
 use std::ops::Range;
 
 /// The JSON value of an attribute.
@@ -22,17 +22,24 @@ pub enum Value<'j> {
 /// A typed attribute.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Attribute<'j> {
+    /// An identifier (`[A-Za-z][A-Za-z0-9_]*`): a known field name, `extraFields`, or a property name
+    /// that passed `is_property_attribute_name`. The writer copies it without escaping.
     pub name: &'j str,
     pub ocel_type: &'static str,
     pub value: Value<'j>,
 }
 
 /// Everything a document holds besides the scratch buffer that `Value::Scratch` points into.
+///
+/// The portal id, event id and time contain only ASCII digits, letters, `:`, `-` and `.`, so the
+/// writer copies them without escaping.
 pub struct Document<'d, 'j> {
     /// Decimal digits of the portal id, the second part of every object id.
     pub portal_id: &'d str,
+    /// `hs:<portal id>:event:<32 hex digits>`.
     pub event_id: &'d str,
     pub event_type: &'d str,
+    /// `YYYY-MM-DDTHH:MM:SS.mmmZ`.
     pub time: &'d str,
     pub attributes: &'d [Attribute<'j>],
     pub graph: &'d Graph<'j>,
@@ -48,7 +55,7 @@ fn write_value(out: &mut String, value: &Value<'_>, scratch: &str) {
 
 fn write_attribute_declaration(out: &mut String, attribute: &Attribute<'_>) {
     out.push_str("{\"name\":");
-    write_string(out, attribute.name);
+    write_plain_string(out, attribute.name);
     out.push_str(",\"type\":\"");
     // OCEL type names are plain ASCII words that need no escaping.
     out.push_str(attribute.ocel_type);
@@ -58,7 +65,7 @@ fn write_attribute_declaration(out: &mut String, attribute: &Attribute<'_>) {
 /// Writes `"hs:<portal>:portal"` or `"hs:<portal>:<type>:<id>"`.
 fn write_object_id(out: &mut String, document: &Document<'_, '_>, key: ObjectKey<'_>) {
     out.push_str("\"hs:");
-    write_escaped(out, document.portal_id);
+    out.push_str(document.portal_id);
     match key.id {
         None => out.push_str(":portal"),
         Some(id) => {
@@ -102,18 +109,18 @@ fn write_object_type_attributes(out: &mut String, graph: &Graph<'_>, type_index:
 
 fn write_event(out: &mut String, document: &Document<'_, '_>, scratch: &str) {
     out.push_str("{\"id\":");
-    write_string(out, document.event_id);
+    write_plain_string(out, document.event_id);
     out.push_str(",\"type\":");
     write_string(out, document.event_type);
     out.push_str(",\"time\":");
-    write_string(out, document.time);
+    write_plain_string(out, document.time);
     out.push_str(",\"attributes\":[");
     for (index, attribute) in document.attributes.iter().enumerate() {
         if index > 0 {
             out.push(',');
         }
         out.push_str("{\"name\":");
-        write_string(out, attribute.name);
+        write_plain_string(out, attribute.name);
         out.push_str(",\"value\":");
         write_value(out, &attribute.value, scratch);
         out.push('}');
@@ -148,11 +155,11 @@ fn write_objects(out: &mut String, document: &Document<'_, '_>, scratch: &str) {
                 out.push(',');
             }
             out.push_str("{\"name\":");
-            write_string(out, attribute.name);
+            write_plain_string(out, attribute.name);
             out.push_str(",\"value\":");
             write_value(out, &attribute.value, scratch);
             out.push_str(",\"time\":");
-            write_string(out, document.time);
+            write_plain_string(out, document.time);
             out.push('}');
         }
         out.push_str("],\"relationships\":[");
