@@ -129,7 +129,7 @@ pub fn normalize_batch(body: &[u8], received_at_ms: u64) -> BatchOutput {
     };
 
     // Estimate: on HubSpot's sample batches each document is 6 to 7 times the size of its event, so
-    // one allocation usually holds the whole output.
+    // the first allocation usually fits the whole output.
     let mut output = BatchOutput {
         text: String::with_capacity(body.len() * 8),
         received_at: received_at_ms.to_string(),

@@ -9,8 +9,8 @@ use super::ocel::Attribute;
 use std::borrow::Cow;
 use std::collections::HashMap;
 
-/// Number of objects up to which lookups scan the object list; larger graphs (long
-/// `mergedObjectIds` arrays) switch to a hash map so each lookup stays O(1).
+/// Number of objects up to which lookups scan the object list. Larger graphs come from long
+/// `mergedObjectIds` arrays, and they switch to a hash map so that each lookup stays O(1).
 const LINEAR_LOOKUP_MAX: usize = 16;
 
 /// Identity of an object: its type's index in [`Graph::types`] and its HubSpot id, or `None` for the

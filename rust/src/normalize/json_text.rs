@@ -37,7 +37,7 @@ fn short_escape(byte: u8) -> Option<&'static str> {
     }
 }
 
-/// Reports whether a word holds a byte below 0x20, a `"` (0x22) or a `\` (0x5C).
+/// Reports whether a word contains a byte below 0x20, a `"` (0x22) or a `\` (0x5C).
 ///
 /// `(x - 0x01…01 * n) & !x & 0x80…80` is non-zero exactly when some byte of `x` is below `n` (for
 /// `n` up to 0x80). With `n` = 1 it finds a zero byte, so `x ^ 0x22…22` finds a `"`. A borrow can set

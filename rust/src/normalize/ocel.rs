@@ -29,7 +29,7 @@ pub struct Attribute<'j> {
     pub value: Value<'j>,
 }
 
-/// Everything a document holds besides the scratch buffer that `Value::Scratch` points into.
+/// The content of a document, except the scratch buffer that `Value::Scratch` points into.
 ///
 /// The portal id, event id and time contain only ASCII digits, letters, `:`, `-` and `.`, so the
 /// writer copies them without escaping.
@@ -177,7 +177,7 @@ fn write_objects(out: &mut String, document: &Document<'_, '_>, scratch: &str) {
     }
 }
 
-/// Appends the compact JSON text of `document` to `out`. `scratch` holds the text of
+/// Appends the compact JSON text of `document` to `out`. `scratch` contains the text of
 /// `Value::Scratch` attribute values.
 pub fn write_document(out: &mut String, document: &Document<'_, '_>, scratch: &str) {
     let graph = document.graph;
