@@ -1,7 +1,7 @@
 //! Field access and validation for one webhook event.
 
 use super::json_text::{canonical, sorted_members};
-use super::mapping::is_valid_object_type_id;
+use super::mapping::{is_valid_object_type_id, known_field, KnownField, KNOWN_FIELDS};
 use super::parse::{kind_name, Json};
 use super::time::MAX_EPOCH_MS;
 
@@ -24,18 +24,27 @@ impl EventError {
     }
 }
 
-/// The members of one event object, sorted by key with the last duplicate kept.
+/// The members of one event object, sorted by key with the last duplicate kept, and the values of the
+/// known fields among them.
 pub struct Fields<'j, 'a> {
     members: Vec<(&'j str, &'j Json<'a>)>,
+    known: [Option<&'j Json<'a>>; KNOWN_FIELDS.len()],
 }
 
 impl<'j, 'a> Fields<'j, 'a> {
     /// Returns the fields of an event, or `not_an_object` when the value is not a JSON object.
     pub fn of_event(value: &'j Json<'a>) -> Result<Self, EventError> {
         match value {
-            Json::Object(members) => Ok(Fields {
-                members: sorted_members(members),
-            }),
+            Json::Object(members) => {
+                let members = sorted_members(members);
+                let mut known = [None; KNOWN_FIELDS.len()];
+                for (name, value) in &members {
+                    if let Some(field) = known_field(name) {
+                        known[field as usize] = Some(*value);
+                    }
+                }
+                Ok(Fields { members, known })
+            }
             other => Err(EventError::new(
                 "not_an_object",
                 format!("event is a JSON {}, not an object", kind_name(other)),
@@ -43,16 +52,18 @@ impl<'j, 'a> Fields<'j, 'a> {
         }
     }
 
-    pub fn get(&self, name: &str) -> Option<&'j Json<'a>> {
-        self.members
-            .binary_search_by(|(key, _)| (*key).cmp(name))
-            .ok()
-            .map(|index| self.members[index].1)
+    pub fn get(&self, field: KnownField) -> Option<&'j Json<'a>> {
+        self.known[field as usize]
+    }
+
+    /// Returns the value of the known field at `index` of [`KNOWN_FIELDS`].
+    pub fn known_by_index(&self, index: usize) -> Option<&'j Json<'a>> {
+        self.known[index]
     }
 
     /// Returns the string value of a field, or `None` when it is absent or not a string.
-    pub fn get_str(&self, name: &str) -> Option<&'j str> {
-        match self.get(name) {
+    pub fn get_str(&self, field: KnownField) -> Option<&'j str> {
+        match self.get(field) {
             Some(Json::String(text)) => Some(text.as_ref()),
             _ => None,
         }
@@ -99,7 +110,7 @@ pub struct Envelope<'j> {
 
 /// Returns the digits of `portalId`, or `missing_portal_id` / `invalid_portal_id`.
 pub fn portal_id<'j>(fields: &Fields<'j, '_>) -> Result<&'j str, EventError> {
-    let value = fields.get("portalId").ok_or_else(|| {
+    let value = fields.get(KnownField::PortalId).ok_or_else(|| {
         EventError::new(
             "missing_portal_id",
             "portalId is missing, so the tenant of this event is unknown".to_string(),
@@ -122,7 +133,7 @@ pub fn envelope<'j>(
     fields: &Fields<'j, '_>,
     portal_id: &'j str,
 ) -> Result<Envelope<'j>, EventError> {
-    let subscription_type = match fields.get("subscriptionType") {
+    let subscription_type = match fields.get(KnownField::SubscriptionType) {
         None => {
             return Err(EventError::new(
                 "missing_subscription_type",
@@ -141,7 +152,7 @@ pub fn envelope<'j>(
         }
     };
 
-    let occurred_value = fields.get("occurredAt").ok_or_else(|| {
+    let occurred_value = fields.get(KnownField::OccurredAt).ok_or_else(|| {
         EventError::new("missing_occurred_at", "occurredAt is missing".to_string())
     })?;
     let occurred = non_negative_integer(occurred_value)
@@ -174,16 +185,16 @@ pub fn object_id_text<'j>(value: &'j Json<'_>) -> Option<&'j str> {
     }
 }
 
-/// Returns the object id in field `name` (`None` when absent), or `invalid_object_id`.
+/// Returns the object id in `field` (`None` when absent), or `invalid_object_id`.
 pub fn optional_object_id<'j>(
     fields: &Fields<'j, '_>,
-    name: &str,
+    field: KnownField,
 ) -> Result<Option<&'j str>, EventError> {
-    match fields.get(name) {
+    match fields.get(field) {
         None => Ok(None),
         Some(value) => object_id_text(value)
             .map(Some)
-            .ok_or_else(|| invalid_object_id(name, value)),
+            .ok_or_else(|| invalid_object_id(field.name(), value)),
     }
 }
 
@@ -199,7 +210,7 @@ pub fn invalid_object_id(name: &str, value: &Json<'_>) -> EventError {
 
 /// Returns the ids in `mergedObjectIds` (empty when absent), or `invalid_object_id`.
 pub fn merged_object_ids<'j>(fields: &Fields<'j, '_>) -> Result<Vec<&'j str>, EventError> {
-    match fields.get("mergedObjectIds") {
+    match fields.get(KnownField::MergedObjectIds) {
         None => Ok(Vec::new()),
         Some(Json::Array(items)) => items
             .iter()
@@ -219,12 +230,13 @@ pub fn merged_object_ids<'j>(fields: &Fields<'j, '_>) -> Result<Vec<&'j str>, Ev
     }
 }
 
-/// Returns the object type id in field `name` (`None` when absent), or `invalid_object_type_id`.
+/// Returns the object type id in `field` (`None` when absent), or `invalid_object_type_id`.
 pub fn optional_object_type_id<'j>(
     fields: &Fields<'j, '_>,
-    name: &str,
+    field: KnownField,
 ) -> Result<Option<&'j str>, EventError> {
-    match fields.get(name) {
+    let name = field.name();
+    match fields.get(field) {
         None => Ok(None),
         Some(Json::String(text)) if is_valid_object_type_id(text) => Ok(Some(text.as_ref())),
         Some(other) => Err(EventError::new(

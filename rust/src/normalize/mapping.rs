@@ -1,5 +1,7 @@
 //! Tables that map HubSpot subscription types, object type ids and payload fields to OCEL names.
 
+use std::borrow::Cow;
+
 /// Object type of the portal (tenant) object that every event relates to.
 pub const PORTAL_OBJECT_TYPE: &str = "portal";
 /// Qualifier of the relationship from every event to its portal object.
@@ -98,45 +100,70 @@ impl FieldKind {
     }
 }
 
-/// Known HubSpot payload fields in the order their event attributes are written.
-pub const KNOWN_FIELDS: [(&str, FieldKind); 29] = [
-    ("eventId", FieldKind::Integer),
-    ("subscriptionId", FieldKind::Integer),
-    ("portalId", FieldKind::Integer),
-    ("appId", FieldKind::Integer),
-    ("occurredAt", FieldKind::Integer),
-    ("subscriptionType", FieldKind::String),
-    ("attemptNumber", FieldKind::Integer),
-    ("objectId", FieldKind::Integer),
-    ("objectTypeId", FieldKind::String),
-    ("changeSource", FieldKind::String),
-    ("changeFlag", FieldKind::String),
-    ("sourceId", FieldKind::String),
-    ("propertyName", FieldKind::String),
-    ("propertyValue", FieldKind::String),
-    ("associationType", FieldKind::String),
-    ("associationTypeId", FieldKind::Integer),
-    ("associationCategory", FieldKind::String),
-    ("fromObjectTypeId", FieldKind::String),
-    ("toObjectTypeId", FieldKind::String),
-    ("fromObjectId", FieldKind::Integer),
-    ("toObjectId", FieldKind::Integer),
-    ("associationRemoved", FieldKind::Boolean),
-    ("isPrimaryAssociation", FieldKind::Boolean),
-    ("primaryObjectId", FieldKind::Integer),
-    ("mergedObjectIds", FieldKind::JsonText),
-    ("newObjectId", FieldKind::Integer),
-    ("numberOfPropertiesMoved", FieldKind::Integer),
-    ("messageId", FieldKind::String),
-    ("messageType", FieldKind::String),
-];
+/// Declares the known payload fields once: the `KnownField` enum (variants in attribute order), the
+/// `KNOWN_FIELDS` table indexed by it, and `known_field`, which looks a name up with a `match`.
+macro_rules! known_fields {
+    ($($variant:ident = $name:literal: $kind:ident,)*) => {
+        /// A known HubSpot payload field; the discriminant is its index in [`KNOWN_FIELDS`].
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum KnownField {
+            $($variant,)*
+        }
 
-/// Returns the kind of a known payload field, or `None` for a field without a typed attribute.
-pub fn known_field_kind(name: &str) -> Option<FieldKind> {
-    KNOWN_FIELDS
-        .iter()
-        .find(|(known, _)| *known == name)
-        .map(|(_, kind)| *kind)
+        /// Known HubSpot payload fields in the order their event attributes are written.
+        pub const KNOWN_FIELDS: &[(&str, FieldKind)] = &[$(($name, FieldKind::$kind),)*];
+
+        /// Returns the known field named `name`, or `None` for a field without a typed attribute.
+        pub fn known_field(name: &str) -> Option<KnownField> {
+            match name {
+                $($name => Some(KnownField::$variant),)*
+                _ => None,
+            }
+        }
+    };
+}
+
+known_fields! {
+    EventId = "eventId": Integer,
+    SubscriptionId = "subscriptionId": Integer,
+    PortalId = "portalId": Integer,
+    AppId = "appId": Integer,
+    OccurredAt = "occurredAt": Integer,
+    SubscriptionType = "subscriptionType": String,
+    AttemptNumber = "attemptNumber": Integer,
+    ObjectId = "objectId": Integer,
+    ObjectTypeId = "objectTypeId": String,
+    ChangeSource = "changeSource": String,
+    ChangeFlag = "changeFlag": String,
+    SourceId = "sourceId": String,
+    PropertyName = "propertyName": String,
+    PropertyValue = "propertyValue": String,
+    AssociationType = "associationType": String,
+    AssociationTypeId = "associationTypeId": Integer,
+    AssociationCategory = "associationCategory": String,
+    FromObjectTypeId = "fromObjectTypeId": String,
+    ToObjectTypeId = "toObjectTypeId": String,
+    FromObjectId = "fromObjectId": Integer,
+    ToObjectId = "toObjectId": Integer,
+    AssociationRemoved = "associationRemoved": Boolean,
+    IsPrimaryAssociation = "isPrimaryAssociation": Boolean,
+    PrimaryObjectId = "primaryObjectId": Integer,
+    MergedObjectIds = "mergedObjectIds": JsonText,
+    NewObjectId = "newObjectId": Integer,
+    NumberOfPropertiesMoved = "numberOfPropertiesMoved": Integer,
+    MessageId = "messageId": String,
+    MessageType = "messageType": String,
+}
+
+impl KnownField {
+    /// Returns the field's name in the payload.
+    pub fn name(self) -> &'static str {
+        KNOWN_FIELDS[self as usize].0
+    }
+
+    pub fn kind(self) -> FieldKind {
+        KNOWN_FIELDS[self as usize].1
+    }
 }
 
 /// Reports whether `text` is 1 to 64 ASCII letters, digits, `-` or `_` (HubSpot sends `0-1`, `2-123`).
@@ -174,12 +201,12 @@ pub fn is_property_attribute_name(text: &str) -> bool {
 }
 
 /// Maps a valid object type id to an object type: a standard name, or `object_<id>` for the others.
-pub fn object_type_for_id(object_type_id: &str) -> String {
+pub fn object_type_for_id(object_type_id: &str) -> Cow<'static, str> {
     STANDARD_OBJECT_TYPE_IDS
         .iter()
         .find(|(id, _)| *id == object_type_id)
-        .map(|(_, name)| (*name).to_string())
-        .unwrap_or_else(|| format!("object_{object_type_id}"))
+        .map(|(_, name)| Cow::Borrowed(*name))
+        .unwrap_or_else(|| Cow::Owned(format!("object_{object_type_id}")))
 }
 
 /// Splits a legacy association type such as `LINE_ITEM_TO_DEAL` into its object types
@@ -216,11 +243,27 @@ mod tests {
     }
 
     #[test]
+    fn known_field_lookup_matches_table() {
+        for (index, (name, kind)) in KNOWN_FIELDS.iter().enumerate() {
+            let field = known_field(name).expect("every table name is known");
+            assert_eq!(field as usize, index, "{name}");
+            assert_eq!(field.name(), *name);
+            assert_eq!(field.kind(), *kind);
+        }
+        assert_eq!(known_field("EventId"), None);
+        assert_eq!(known_field("extraFields"), None);
+    }
+
+    #[test]
     fn object_type_ids_map_to_names() {
         assert_eq!(object_type_for_id("0-1"), "contact");
         assert_eq!(object_type_for_id("0-8"), "line_item");
         assert_eq!(object_type_for_id("2-1234567"), "object_2-1234567");
         assert!(is_valid_object_type_id("0-47"));
+        assert!(matches!(
+            object_type_for_id("0-2"),
+            Cow::Borrowed("company")
+        ));
         assert!(!is_valid_object_type_id("0:1"));
         assert!(!is_valid_object_type_id(""));
     }

@@ -20,11 +20,19 @@ fn days_before_year(year: u64) -> u64 {
     365 * (year - 1970) + leap_years_before(year) - leap_years_before(1970)
 }
 
-/// Formats epoch milliseconds as `YYYY-MM-DDTHH:MM:SS.mmmZ` (UTC), or returns `None` beyond
-/// [`MAX_EPOCH_MS`].
-pub fn format_epoch_ms(epoch_ms: u64) -> Option<String> {
+/// Appends the last `width` decimal digits of `value` to `out`, zero-padded.
+fn push_digits(out: &mut String, value: u64, width: u32) {
+    for place in (0..width).rev() {
+        let digit = value / 10u64.pow(place) % 10;
+        out.push(char::from(b'0' + digit as u8));
+    }
+}
+
+/// Appends epoch milliseconds as `YYYY-MM-DDTHH:MM:SS.mmmZ` (UTC) to `out`, or returns `false` and
+/// appends nothing beyond [`MAX_EPOCH_MS`].
+pub fn write_epoch_ms(out: &mut String, epoch_ms: u64) -> bool {
     if epoch_ms > MAX_EPOCH_MS {
-        return None;
+        return false;
     }
     let days = epoch_ms / MS_PER_DAY;
     let ms_of_day = epoch_ms % MS_PER_DAY;
@@ -48,14 +56,28 @@ pub fn format_epoch_ms(epoch_ms: u64) -> Option<String> {
         month += 1;
     }
 
-    Some(format!(
-        "{year:04}-{month:02}-{day:02}T{hour:02}:{minute:02}:{second:02}.{milli:03}Z",
-        day = day_of_year + 1,
-        hour = ms_of_day / 3_600_000,
-        minute = ms_of_day / 60_000 % 60,
-        second = ms_of_day / 1000 % 60,
-        milli = ms_of_day % 1000,
-    ))
+    push_digits(out, year, 4);
+    out.push('-');
+    push_digits(out, month, 2);
+    out.push('-');
+    push_digits(out, day_of_year + 1, 2);
+    out.push('T');
+    push_digits(out, ms_of_day / 3_600_000, 2);
+    out.push(':');
+    push_digits(out, ms_of_day / 60_000 % 60, 2);
+    out.push(':');
+    push_digits(out, ms_of_day / 1000 % 60, 2);
+    out.push('.');
+    push_digits(out, ms_of_day % 1000, 3);
+    out.push('Z');
+    true
+}
+
+/// Formats epoch milliseconds as `YYYY-MM-DDTHH:MM:SS.mmmZ` (UTC), or returns `None` beyond
+/// [`MAX_EPOCH_MS`].
+pub fn format_epoch_ms(epoch_ms: u64) -> Option<String> {
+    let mut text = String::with_capacity(24);
+    write_epoch_ms(&mut text, epoch_ms).then_some(text)
 }
 
 #[cfg(test)]
@@ -85,6 +107,28 @@ mod tests {
             format_epoch_ms(MAX_EPOCH_MS).unwrap(),
             "9999-12-31T23:59:59.999Z"
         );
+    }
+
+    #[test]
+    fn matches_format_on_many_instants() {
+        // Steps of a prime number of milliseconds cover many years, days and times of day.
+        let step = 9_999_991_337;
+        for epoch_ms in (0..=MAX_EPOCH_MS).step_by(step) {
+            let text = format_epoch_ms(epoch_ms).unwrap();
+            let days = epoch_ms / MS_PER_DAY;
+            let ms_of_day = epoch_ms % MS_PER_DAY;
+            let time_of_day = format!(
+                "T{:02}:{:02}:{:02}.{:03}Z",
+                ms_of_day / 3_600_000,
+                ms_of_day / 60_000 % 60,
+                ms_of_day / 1000 % 60,
+                ms_of_day % 1000
+            );
+            assert!(text.ends_with(&time_of_day), "{epoch_ms}: {text}");
+            let year: u64 = text[..4].parse().unwrap();
+            assert!(days_before_year(year) <= days, "{epoch_ms}: {text}");
+            assert!(days < days_before_year(year + 1), "{epoch_ms}: {text}");
+        }
     }
 
     #[test]
