@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from int_hubspot.config.settings import ConfigError, Settings
+from int_hubspot.config.settings import ConfigError, EnvironmentReader, Settings
 from int_hubspot.ratelimit.portal import HUBSPOT_LIMIT_PER_10S, HUBSPOT_SEARCH_LIMIT_PER_S
 
 __all__ = ["OAuthSettings", "TokenKeys", "load_oauth_settings"]
@@ -154,18 +154,8 @@ def parse_token_keys(value: str) -> TokenKeys:
     return TokenKeys(tuple(keys))
 
 
-class _OAuthReader:
+class _OAuthReader(EnvironmentReader):
     """Reads the OAuth variables one by one and collects every problem."""
-
-    def __init__(self, environ: Mapping[str, str]) -> None:
-        self.environ = environ
-        self.problems: list[str] = []
-
-    def raw(self, name: str) -> str | None:
-        value = self.environ.get(name)
-        if value is None or value.strip() == "":
-            return None
-        return value.strip()
 
     def flag(self, name: str, default: bool) -> bool:
         value = self.raw(name)
@@ -177,20 +167,6 @@ class _OAuthReader:
             return False
         self.problems.append(f"{name}={value!r} is not a boolean; use true or false")
         return default
-
-    def integer(self, name: str, default: int, minimum: int, maximum: int) -> int:
-        value = self.raw(name)
-        if value is None:
-            return default
-        try:
-            number = int(value)
-        except ValueError:
-            self.problems.append(f"{name}={value!r} is not an integer")
-            return default
-        if not minimum <= number <= maximum:
-            self.problems.append(f"{name}={number} is out of range; use {minimum}..{maximum}")
-            return default
-        return number
 
     def url(self, name: str, default: str, strip_slash: bool = True) -> str:
         """Read an absolute URL; base URLs lose a trailing slash because paths are appended to them."""

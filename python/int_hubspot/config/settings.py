@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-__all__ = ["ConfigError", "Secrets", "Settings", "load_settings"]
+__all__ = ["ConfigError", "EnvironmentReader", "Secrets", "Settings", "load_settings"]
 
 SIGNATURE_VERSIONS = ("v1", "v2", "v3")
 SERVERS = ("granian", "robyn")
@@ -78,7 +78,7 @@ class Settings:
 
 def load_settings(environ: Mapping[str, str]) -> Settings:
     """Build `Settings` from `environ` (usually `os.environ`); raise `ConfigError` on any invalid value."""
-    reader = _Reader(environ)
+    reader = EnvironmentReader(environ)
 
     secrets = reader.secrets("INT_HUBSPOT_CLIENT_SECRET")
     public_url = reader.public_url("INT_HUBSPOT_PUBLIC_URL")
@@ -132,8 +132,11 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
     return settings
 
 
-class _Reader:
-    """Reads variables one by one and collects every problem instead of stopping at the first."""
+class EnvironmentReader:
+    """Reads variables one by one and collects every problem instead of stopping at the first.
+
+    `load_settings` and the OAuth settings loader both read through it, so the two report problems alike.
+    """
 
     def __init__(self, environ: Mapping[str, str]) -> None:
         self.environ = environ
