@@ -21,6 +21,7 @@ import pytest
 from int_hubspot.config.oauth import OAuthSettings, load_oauth_settings
 from int_hubspot.config.settings import load_settings
 from int_hubspot_service.fake_hubspot import FakeHubSpotServer, start_fake_hubspot
+from int_hubspot_service.oauth.services import OAuthServices
 
 ROOT = Path(__file__).resolve().parents[3]
 HUBSPOT_CLIENT_ID = "fake-app-client-id"
@@ -92,6 +93,29 @@ def oauth_settings(environ: dict[str, str]) -> OAuthSettings:
     settings = load_oauth_settings(environ, load_settings(environ))
     assert settings is not None
     return settings
+
+
+@pytest.fixture
+def settings(keycloak_env: dict[str, str], fake_hubspot: FakeHubSpotServer) -> OAuthSettings:
+    """OAuth settings for the local Keycloak and this test's fake HubSpot."""
+    return oauth_settings(oauth_environ(keycloak_env, fake_hubspot.base_url))
+
+
+@pytest.fixture
+def portal_ids(settings: OAuthSettings) -> Iterator[list[int]]:
+    """Portal ids a test installs; their users and groups are deleted afterwards."""
+    created: list[int] = []
+    yield created
+
+    async def cleanup() -> None:
+        services = OAuthServices.build(settings)
+        try:
+            for portal_id in created:
+                await services.store.delete(str(portal_id))
+        finally:
+            await services.aclose()
+
+    run(cleanup())
 
 
 def authorization_code(fake: FakeHubSpotServer, portal_id: int, redirect_uri: str) -> str:

@@ -11,7 +11,6 @@ import base64
 import json
 import time
 import uuid
-from collections.abc import Iterator
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
@@ -36,7 +35,7 @@ from int_hubspot_service.tenants.auth import AdminTokenVerifier, AuthError
 from int_hubspot_service.tenants.lifecycle import LifecyclePublisher, uninstall_tenant
 from int_hubspot_service.tenants.routes import TenantRoutes
 
-from .conftest import authorization_code, oauth_environ, oauth_settings, random_portal_id, run
+from .conftest import authorization_code, random_portal_id, run
 from .test_token_store import BOOTSTRAP, install
 
 pytestmark = pytest.mark.integration
@@ -47,28 +46,6 @@ class ReadyKeycloak:
 
     def failures(self) -> dict[str, str]:
         return {}
-
-
-@pytest.fixture
-def settings(keycloak_env: dict[str, str], fake_hubspot: FakeHubSpotServer) -> OAuthSettings:
-    return oauth_settings(oauth_environ(keycloak_env, fake_hubspot.base_url))
-
-
-@pytest.fixture
-def portal_ids(settings: OAuthSettings) -> Iterator[list[int]]:
-    """Portal ids a test installs; their users and groups are deleted afterwards."""
-    created: list[int] = []
-    yield created
-
-    async def cleanup() -> None:
-        services = OAuthServices.build(settings)
-        try:
-            for portal_id in created:
-                await services.store.delete(str(portal_id))
-        finally:
-            await services.aclose()
-
-    run(cleanup())
 
 
 async def delete_group_only(services: OAuthServices, portal_id: int) -> None:

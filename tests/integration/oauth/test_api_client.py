@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -20,7 +19,7 @@ from int_hubspot_service.hubspot.api_client import HubSpotApiClient
 from int_hubspot_service.hubspot.errors import HubSpotAuthError
 from int_hubspot_service.oauth.services import OAuthServices
 
-from .conftest import fake_calls, oauth_environ, oauth_settings, random_portal_id, run
+from .conftest import fake_calls, random_portal_id, run
 from .test_token_store import install
 
 pytestmark = pytest.mark.integration
@@ -33,28 +32,6 @@ RATE_LIMIT_BODY = {
     "policyName": "TEN_SECONDLY_ROLLING",
     "requestId": "injected",
 }
-
-
-@pytest.fixture
-def settings(keycloak_env: dict[str, str], fake_hubspot: FakeHubSpotServer) -> OAuthSettings:
-    return oauth_settings(oauth_environ(keycloak_env, fake_hubspot.base_url))
-
-
-@pytest.fixture
-def portal_ids(settings: OAuthSettings) -> Iterator[list[int]]:
-    """Portal ids a test installs; their tenants are deleted afterwards."""
-    created: list[int] = []
-    yield created
-
-    async def cleanup() -> None:
-        services = OAuthServices.build(settings)
-        try:
-            for portal_id in created:
-                await services.store.delete(str(portal_id))
-        finally:
-            await services.aclose()
-
-    run(cleanup())
 
 
 def control(fake: FakeHubSpotServer, action: str, payload: dict[str, Any]) -> None:

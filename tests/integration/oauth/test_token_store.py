@@ -7,7 +7,6 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -51,28 +50,6 @@ BOOTSTRAP = "127.0.0.1:9092"
 # With a 300 s margin and up to 20 % jitter, a refresh falls due between 360 s and 300 s before expiry.
 # A clock 299 s short of the fake's 1800 s lifetime therefore finds every token due but not expired.
 DUE_OFFSET_S = 1800 - 299
-
-
-@pytest.fixture
-def settings(keycloak_env: dict[str, str], fake_hubspot: FakeHubSpotServer) -> OAuthSettings:
-    return oauth_settings(oauth_environ(keycloak_env, fake_hubspot.base_url))
-
-
-@pytest.fixture
-def portal_ids(settings: OAuthSettings) -> Iterator[list[int]]:
-    """Portal ids a test installs; their tenants are deleted afterwards."""
-    created: list[int] = []
-    yield created
-
-    async def cleanup() -> None:
-        services = OAuthServices.build(settings)
-        try:
-            for portal_id in created:
-                await services.store.delete(str(portal_id))
-        finally:
-            await services.aclose()
-
-    run(cleanup())
 
 
 async def install(services: OAuthServices, fake: FakeHubSpotServer, portal_id: int) -> None:
