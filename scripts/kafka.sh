@@ -6,7 +6,7 @@
 #   scripts/kafka.sh status   print whether the broker responds
 #
 # Jars come from Maven Central through Maven and are cached in .cache/kafka/; broker data and logs
-# live in .run/kafka/. A broker already answering on the port is reused, never restarted.
+# live in .run/kafka/. A broker already responding on the port is reused, never restarted.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

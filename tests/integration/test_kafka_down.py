@@ -1,4 +1,4 @@
-"""The gateway answers 503 with Retry-After when Kafka cannot confirm the records in time."""
+"""The gateway responds with 503 and Retry-After when Kafka cannot confirm the records in time."""
 
 from __future__ import annotations
 

@@ -37,7 +37,7 @@ SAMPLES = ROOT.parent / "shared" / "hubspot" / "samples"
 DASHBOARD = ROOT / "charts" / "int-hubspot" / "files" / "dashboards" / "int-hubspot.json"
 RULES = ROOT / "charts" / "int-hubspot" / "files" / "alerts" / "int-hubspot.rules.yaml"
 TRACKED_PORTAL = "62515"
-# Grafana replaces $__rate_interval; over 1 s scrapes a 30 s window holds enough samples for rate().
+# Grafana replaces $__rate_interval; over 1 s scrapes a 30 s window contains enough samples for rate().
 RATE_INTERVAL = "30s"
 
 

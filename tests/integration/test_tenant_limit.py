@@ -1,4 +1,4 @@
-"""The inbound per-tenant limit answers 429 with Retry-After and produces nothing for that request."""
+"""The inbound per-tenant limit responds with 429 with Retry-After and produces nothing for that request."""
 
 from __future__ import annotations
 

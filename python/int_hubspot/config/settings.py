@@ -21,7 +21,7 @@ COMPRESSION_TYPES = ("none", "gzip", "snappy", "lz4", "zstd")
 MAX_METRICS_PORTAL_IDS = 50
 
 # HubSpot counts a webhook response slower than 5 s as a failure and retries it, so the gateway
-# answers 503 itself before then.
+# responds with 503 before then.
 HUBSPOT_TIMEOUT_MS = 5_000
 
 

@@ -9,7 +9,7 @@ Requests that break either rule fail signature verification with 401. Use Grania
 for such target URLs.
 
 Robyn 0.88 also reads the whole request body into memory before any handler runs, whatever its
-size, and answers 500 to a `multipart/form-data` content type. Put Robyn behind a proxy that limits
+size, and responds with 500 to a `multipart/form-data` content type. Put Robyn behind a proxy that limits
 body size (the gateway's own 413 comes too late to protect memory), or use Granian, which stops
 reading at the limit.
 

@@ -52,7 +52,7 @@ def producer_config(settings: Settings) -> dict[str, Any]:
         "acks": "all",
         "enable.idempotence": True,
         # murmur2_random hashes keys like the Java client, so Java consumers and Kafka Streams agree on
-        # which partition holds a tenant's events.
+        # which partition contains a tenant's events.
         "partitioner": "murmur2_random",
         "linger.ms": settings.kafka_linger_ms,
         "compression.type": settings.kafka_compression,

@@ -77,7 +77,7 @@ def is_unavailable(error: KeycloakError) -> bool:
 
 
 def store_error(error: KeycloakError, action: str) -> TenantStoreError:
-    """Return the store error for a failed python-keycloak call; `action` says what was being done."""
+    """Return the store error for a failed python-keycloak call; `action` describes the operation that failed."""
     if is_unavailable(error):
         return KeycloakUnavailableError(f"Keycloak unavailable while {action}: {error}")
     return TenantStoreError(f"Keycloak rejected {action}: {error}")

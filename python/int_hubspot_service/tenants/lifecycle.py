@@ -117,7 +117,7 @@ async def uninstall_tenant(
     async with services.locks.hold(portal_id):
         tenant = await services.store.get(portal_id)
         if tenant is None:
-            # A user left without its group still holds tokens: revoke them and delete it too.
+            # A user left without its group still has tokens, so revoke them and delete it too.
             tenant = await services.store.get_orphan(portal_id)
         if tenant is None:
             return UninstallResult(portal_id, found=False)
