@@ -77,7 +77,7 @@ def is_unavailable(error: KeycloakError) -> bool:
 
 
 def store_error(error: KeycloakError, action: str) -> TenantStoreError:
-    """Return the store error for a failed python-keycloak call; `action` describes the operation that failed."""
+    """Return the store error for a failed python-keycloak call; `action` names the failed operation."""
     if is_unavailable(error):
         return KeycloakUnavailableError(f"Keycloak unavailable while {action}: {error}")
     return TenantStoreError(f"Keycloak rejected {action}: {error}")
