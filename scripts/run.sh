@@ -66,7 +66,9 @@ cleanup() {
   if ((started_keycloak)); then scripts/keycloak.sh stop; fi
   if ((started_kafka)); then scripts/kafka.sh stop; fi
 }
-trap cleanup INT TERM EXIT
+trap cleanup EXIT
+# A stop requested with Ctrl-C or SIGTERM is a normal end, so the script exits with status 0.
+trap 'cleanup; exit 0' INT TERM
 
 echo "run.sh: gateway on http://$INT_HUBSPOT_HOST:$INT_HUBSPOT_PORT (server: ${INT_HUBSPOT_SERVER:-granian}); Ctrl-C stops it" >&2
 .venv/bin/int-hubspot serve &
