@@ -52,7 +52,7 @@ def delete_topics(bootstrap: str, topics: Topics) -> None:
 
 @dataclass
 class WindowCount:
-    """What landed inside one run's measurement window."""
+    """Records that landed inside one run's measurement window."""
 
     start_ms: int
     end_ms: int

@@ -1,6 +1,6 @@
 """int-hubspot: the package layer of a gateway for HubSpot marketplace apps.
 
-This package holds pure logic only (signature verification policy, OCEL 2.0 normalization, settings
+This package contains pure logic only (signature verification policy, OCEL 2.0 normalization, settings
 parsing). It does no network I/O and never imports the service layer, `int_hubspot_service`.
 """
 

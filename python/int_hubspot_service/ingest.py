@@ -1,6 +1,6 @@
 """The ingest core: verify a webhook request, normalize its events, respond once Kafka has them.
 
-The core knows nothing of the HTTP server in front of it. It responds with:
+The core does not depend on the HTTP server in front of it. It responds with:
 - 204 when every event is acknowledged by Kafka (poison events acknowledged on the dead-letter topic);
 - 401 when the signature is missing or invalid or the timestamp is outside the window (nothing is
   parsed and nothing is produced);

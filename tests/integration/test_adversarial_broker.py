@@ -87,7 +87,7 @@ def test_recovers_after_broker_outage(
         else:
             own_broker.process.send_signal(signal.SIGCONT)
         ready_after = _wait_for_ready(gateway, 200)
-        # The broker answers metadata requests before the producer's connection has recovered, so
+        # The broker responds to metadata requests before the producer's connection has recovered, so
         # the first posts may still get 503, as HubSpot's own retries would; recovery must follow.
         after = _post_until_accepted(gateway, body)
     finally:

@@ -152,7 +152,7 @@ def test_trailing_slash_target_url(gateway: Gateway) -> None:
         assert response.status_code == 204, response.text
         assert events_added == 1
     else:
-        # Robyn drops the trailing slash before the gateway sees the path, so the URI HubSpot signed
+        # Robyn drops the trailing slash before the gateway receives the path, so the URI HubSpot signed
         # cannot be rebuilt; the documented result is a 401 with nothing produced.
         assert response.status_code == 401, response.text
         assert events_added == 0

@@ -168,7 +168,7 @@ class PortalLimiter:
             windows = _PortalWindows(self.limits)
             self._portals[portal_id] = windows
             if len(self._portals) > self.max_portals:
-                # NOTE: this forgets the least recently used portal even if its window is not empty
+                # NOTE: this drops the least recently used portal even if its window is not empty
                 # yet, which takes more than `max_portals` portals active within one window.
                 self._portals.popitem(last=False)
         else:

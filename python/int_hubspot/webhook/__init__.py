@@ -1,7 +1,7 @@
 """HubSpot webhook verification and normalization.
 
 `verify_signature` and `normalize_batch` are the native (Rust) implementations used by the service.
-`int_hubspot.webhook.reference` holds the pure-Python implementations of the same contracts; tests run
+`int_hubspot.webhook.reference` contains the pure-Python implementations of the same contracts; tests run
 both on the same inputs and require identical results.
 """
 

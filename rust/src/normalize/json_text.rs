@@ -41,7 +41,7 @@ fn short_escape(byte: u8) -> Option<&'static str> {
 ///
 /// `(x - 0x01…01 * n) & !x & 0x80…80` is non-zero exactly when some byte of `x` is below `n` (for
 /// `n` up to 0x80). With `n` = 1 it finds a zero byte, so `x ^ 0x22…22` finds a `"`. A borrow can set
-/// bits above the first match too, so the result only tells whether a match exists, not where.
+/// bits above the first match too, so the result only shows whether a match exists, not where.
 fn word_needs_escape(word: u64) -> bool {
     let below_space = word.wrapping_sub(ONES * 0x20) & !word;
     let quote = word ^ (ONES * u64::from(b'"'));
